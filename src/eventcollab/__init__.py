@@ -1,0 +1,1 @@
+"""Order fulfilment by event collaboration on Kafka, with Faust."""

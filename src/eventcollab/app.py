@@ -1,0 +1,61 @@
+"""The Faust app: one worker runs every service, or one service, chosen by EVENTCOLLAB_SERVICE."""
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import faust
+
+from eventcollab import cli, topics
+from eventcollab.agents import inventory, orders, payments, shipping, tracker
+from eventcollab.settings import Settings
+
+INSTALLERS: dict[str, Callable[[Any, Settings, topics.Topics], Any]] = {
+    "orders": orders.install,
+    "payments": payments.install,
+    "inventory": inventory.install,
+    "shipping": shipping.install,
+    "tracker": tracker.install,
+}
+
+
+class WorkflowApp(faust.App):
+    """A Faust app that creates every workflow topic, with its partition count, at start-up."""
+
+    workflow_topics: topics.Topics
+
+    async def on_first_start(self) -> None:
+        Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)
+        await super().on_first_start()
+
+    async def on_start(self) -> None:
+        await super().on_start()
+        # A service also writes topics it never reads; left to the broker, the first send would
+        # create them with one partition and break co-partitioning by correlation id.
+        for topic in self.workflow_topics.all():
+            await topic.maybe_declare()
+
+
+def create_app(settings: Settings | None = None, *, store: str = "rocksdb://") -> Any:
+    settings = settings or Settings()
+    app = WorkflowApp(
+        settings.group_id,
+        broker=settings.broker,
+        store=store,
+        datadir=str(settings.data_dir / settings.group_id),
+        topic_partitions=settings.partitions,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        broker_session_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
+        consumer_auto_offset_reset="earliest",
+        autodiscover=False,
+    )
+    app.workflow_topics = topics.declare(app, settings)
+    for service in settings.services:
+        INSTALLERS[service](app, settings, app.workflow_topics)
+    cli.install_commands(app, settings, app.workflow_topics)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,83 @@
+"""The `eventcollab` command: Faust's worker plus commands to restock, place demo orders, ask."""
+
+import asyncio
+import os
+import sys
+from typing import Any
+from uuid import uuid4
+
+import aiohttp
+from faust.cli import argument, option
+
+from eventcollab import demo as demo_orders
+from eventcollab.codec import encode
+from eventcollab.models import AddStock
+from eventcollab.settings import Settings
+from eventcollab.topics import Topics
+from eventcollab.workflow import WorkflowState
+
+
+def render_status(state: WorkflowState) -> str:
+    waiting = (
+        f"{state.waiting_for.service}: {state.waiting_for.action}" if state.waiting_for else "-"
+    )
+    lines = [
+        f"workflow  {state.correlation_id}",
+        f"status    {state.status}",
+        f"waiting   {waiting}",
+        f"customer  {state.order.customer_id}, total {state.order.total}",
+        "timeline",
+    ]
+    lines += [
+        f"  {e.occurred_at.isoformat(timespec='milliseconds')}  {e.event_type:<18} "
+        f"{e.producer:<10} {e.event_id}  <- {e.causation_id or '-'}"
+        for e in state.timeline
+    ]
+    return "\n".join(lines)
+
+
+async def send_stock_command(topic: Any, command: AddStock) -> None:
+    await topic.maybe_declare()
+    await (await topic.send(key=command.sku, value=encode(command)))
+
+
+def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
+    @app.command(argument("correlation_id"))
+    async def status(self: Any, correlation_id: str) -> None:
+        """Print a workflow's status and timeline, as the tracker knows it."""
+        url = f"{settings.tracker_url}/workflows/{correlation_id}"
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            body = await response.read()
+        if response.status != 200:
+            self.say(f"{response.status}: {body.decode()}")
+            raise SystemExit(1)
+        self.say(render_status(WorkflowState.model_validate_json(body)))
+
+    @app.command(argument("sku"), argument("quantity", type=int))
+    async def restock(self: Any, sku: str, quantity: int) -> None:
+        """Add QUANTITY units of SKU to the inventory (an AddStock command on stock-commands)."""
+        command = AddStock(command_id=uuid4(), sku=sku, quantity=quantity)
+        await send_stock_command(topics.stock_commands, command)
+        self.say(f"restock of {quantity} x {sku} sent ({command.command_id})")
+
+    @app.command(option("--wait", type=float, default=60.0, help="Seconds to wait for outcomes."))
+    async def demo(self: Any, wait: float) -> None:
+        """Restock the demo SKUs, place three demo orders and print their status URLs."""
+        for sku, quantity in demo_orders.RESTOCK:
+            await send_stock_command(
+                topics.stock_commands, AddStock(command_id=uuid4(), sku=sku, quantity=quantity)
+            )
+        await asyncio.sleep(1.0)  # let the restocks land before the orders race for them
+        await demo_orders.run(settings, self.say, wait)
+
+
+def main() -> None:
+    """`eventcollab [--service NAME] COMMAND`: --service picks which component a worker runs."""
+    args = sys.argv[1:]
+    if "--service" in args:
+        at = args.index("--service")
+        os.environ["EVENTCOLLAB_SERVICE"] = args[at + 1]
+        sys.argv[1:] = args[:at] + args[at + 2 :]
+    from eventcollab.app import app
+
+    app.main()

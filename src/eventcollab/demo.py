@@ -1,0 +1,73 @@
+"""Demo orders, one for each outcome of the workflow, placed through the HTTP API."""
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from eventcollab.settings import Settings
+
+RESTOCK = (("KEYBOARD", 25), ("MOUSE", 25), ("USB-CABLE", 10))
+ORDERS: tuple[tuple[str, dict[str, Any]], ...] = (
+    (
+        "completes",
+        {
+            "customer_id": "alice",
+            "items": [
+                {"sku": "KEYBOARD", "quantity": 1, "unit_price": "49.90"},
+                {"sku": "MOUSE", "quantity": 2, "unit_price": "19.99"},
+            ],
+        },
+    ),
+    (
+        "rejected: over the payment limit",
+        {
+            "customer_id": "bob",
+            "items": [
+                {"sku": "KEYBOARD", "quantity": 200, "unit_price": "49.90"},
+            ],
+        },
+    ),
+    (
+        "cancelled: out of stock, refunded",
+        {
+            "customer_id": "carol",
+            "items": [
+                {"sku": "MOUSE", "quantity": 1, "unit_price": "19.99"},
+                {"sku": "USB-CABLE", "quantity": 400, "unit_price": "4.99"},
+            ],
+        },
+    ),
+)
+
+
+async def place(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> dict[str, Any]:
+    async with http.post(f"{url}/orders", json=body) as response:
+        response.raise_for_status()
+        placed: dict[str, Any] = await response.json()
+        return placed
+
+
+async def outcome(http: aiohttp.ClientSession, status_url: str, wait: float) -> str:
+    deadline = asyncio.get_running_loop().time() + wait
+    status = "unknown"
+    while asyncio.get_running_loop().time() < deadline:
+        async with http.get(status_url) as response:
+            if response.status == 200:
+                status = str((await response.json())["status"])
+                if status != "in_progress":
+                    return status
+        await asyncio.sleep(0.25)
+    return status
+
+
+async def run(settings: Settings, say: Callable[[str], None], wait: float) -> None:
+    async with aiohttp.ClientSession() as http:
+        placed = [(label, await place(http, settings.orders_url, body)) for label, body in ORDERS]
+        for label, order in placed:
+            say(f"{label:<36} {order['status_url']}")
+        if wait > 0:
+            for label, order in placed:
+                status = await outcome(http, order["status_url"], wait)
+                say(f"{order['correlation_id']}  {status:<12} (expected: {label})")

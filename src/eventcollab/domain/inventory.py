@@ -1,0 +1,141 @@
+"""Inventory: reserve every line of an order or none, one SKU partition at a time.
+
+Stock of a SKU changes only on that SKU's partition of `stock-commands`, so reservations for the
+same SKU are applied one after another even when the orders sit on different partitions. An order
+reserves its lines as a chain, line 0 first; the partition that reserves the last line announces
+StockReserved. When a line is short, the chain turns back and releases the lines already reserved,
+last first; only after the first line is released does StockUnavailable go out, so a refund never
+races stock that is still held.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from eventcollab.domain import follow_up
+from eventcollab.models import (
+    AddStock,
+    Event,
+    Frozen,
+    LineCommand,
+    PaymentAuthorized,
+    ReleaseStock,
+    ReserveStock,
+    Shortage,
+    StockCommand,
+    StockReleased,
+    StockReserved,
+    StockUnavailable,
+    derived_id,
+)
+
+PRODUCER = "inventory"
+
+
+class StockLevel(Frozen):
+    available: int
+
+
+class LedgerEntry(Frozen):
+    """What a SKU did for one order (or one restock): the memory that makes commands idempotent."""
+
+    kind: Literal["added", "reserved", "refused", "released"]
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class StockDecision:
+    level: StockLevel | None = None
+    entry: LedgerEntry | None = None
+    commands: tuple[StockCommand, ...] = ()
+    events: tuple[Event, ...] = ()
+
+
+def ledger_key(command: StockCommand) -> str:
+    ref = command.correlation_id if isinstance(command, LineCommand) else command.command_id
+    return f"{command.sku}/{ref}"
+
+
+def start_reservation(event: PaymentAuthorized) -> ReserveStock:
+    return reserve_line(event, 0)
+
+
+def reserve_line(cause: PaymentAuthorized, index: int) -> ReserveStock:
+    return ReserveStock(
+        command_id=derived_id(cause.event_id, f"ReserveStock/{index}"),
+        sku=cause.order.lines[index].sku,
+        cause=cause,
+        line_index=index,
+    )
+
+
+def apply(
+    level: StockLevel | None, entry: LedgerEntry | None, command: StockCommand, now: datetime
+) -> StockDecision:
+    if entry is not None and not (isinstance(command, ReleaseStock) and entry.kind == "reserved"):
+        return StockDecision()  # seen before: a re-delivered command changes nothing
+    available = level.available if level is not None else 0
+    if isinstance(command, AddStock):
+        return StockDecision(
+            StockLevel(available=available + command.quantity),
+            LedgerEntry(kind="added", quantity=command.quantity),
+        )
+    if isinstance(command, ReserveStock):
+        return reserve(available, command, now)
+    if isinstance(command, ReleaseStock) and entry is not None:
+        released = LedgerEntry(kind="released", quantity=entry.quantity)
+        level_after = StockLevel(available=available + entry.quantity)
+        return unwind(
+            level_after, released, command.cause, command.shortage, command.line_index - 1, now
+        )
+    return StockDecision()
+
+
+def reserve(available: int, command: ReserveStock, now: datetime) -> StockDecision:
+    wanted = command.line.quantity
+    if wanted > available:
+        shortage = Shortage(
+            line_index=command.line_index, sku=command.sku, requested=wanted, available=available
+        )
+        refused = LedgerEntry(kind="refused", quantity=wanted)
+        return unwind(None, refused, command.cause, shortage, command.line_index - 1, now)
+    level = StockLevel(available=available - wanted)
+    reserved = LedgerEntry(kind="reserved", quantity=wanted)
+    cause, following = command.cause, command.line_index + 1
+    if following < len(cause.order.lines):
+        return StockDecision(level, reserved, commands=(reserve_line(cause, following),))
+    return StockDecision(level, reserved, events=(follow_up(cause, StockReserved, PRODUCER, now),))
+
+
+def unwind(
+    level: StockLevel | None,
+    entry: LedgerEntry,
+    cause: PaymentAuthorized,
+    shortage: Shortage,
+    index: int,
+    now: datetime,
+) -> StockDecision:
+    """Release line `index` next, or, once nothing is left held, report the shortage."""
+    if index >= 0:
+        release = ReleaseStock(
+            command_id=derived_id(cause.event_id, f"ReleaseStock/{index}"),
+            sku=cause.order.lines[index].sku,
+            cause=cause,
+            line_index=index,
+            shortage=shortage,
+        )
+        return StockDecision(level, entry, commands=(release,))
+    unavailable = follow_up(
+        cause,
+        StockUnavailable,
+        PRODUCER,
+        now,
+        sku=shortage.sku,
+        requested=shortage.requested,
+        available=shortage.available,
+    )
+    held = cause.order.lines[: shortage.line_index]
+    if not held:
+        return StockDecision(level, entry, events=(unavailable,))
+    released = follow_up(cause, StockReleased, PRODUCER, now, lines=held)
+    return StockDecision(level, entry, events=(released, unavailable))

@@ -1,0 +1,74 @@
+"""Payments: authorize an order's total up to a limit, and refund it when stock fails."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from eventcollab.domain import Decision, follow_up
+from eventcollab.models import (
+    Event,
+    Frozen,
+    OrderPlaced,
+    PaymentAuthorized,
+    PaymentDeclined,
+    PaymentRefunded,
+    StockUnavailable,
+    derived_id,
+)
+
+PRODUCER = "payments"
+
+
+class Payment(Frozen):
+    payment_id: UUID | None
+    amount: Decimal
+    status: Literal["authorized", "declined", "refunded"]
+
+
+def decide(
+    payment: Payment | None, event: Event, limit: Decimal, now: datetime
+) -> Decision[Payment]:
+    if isinstance(event, OrderPlaced):
+        return authorize(payment, event, limit, now)
+    if isinstance(event, StockUnavailable):
+        return refund(payment, event, now)
+    return Decision()
+
+
+def authorize(
+    payment: Payment | None, event: OrderPlaced, limit: Decimal, now: datetime
+) -> Decision[Payment]:
+    if payment is not None:
+        return Decision()  # this order was already charged or declined once
+    total = event.order.total
+    if total > limit:
+        reason = f"order total {total} exceeds the payment limit {limit}"
+        declined = follow_up(event, PaymentDeclined, PRODUCER, now, amount=total, reason=reason)
+        return Decision(Payment(payment_id=None, amount=total, status="declined"), (declined,))
+    authorized = follow_up(
+        event,
+        PaymentAuthorized,
+        PRODUCER,
+        now,
+        payment_id=derived_id(event.event_id, "payment"),
+        amount=total,
+    )
+    state = Payment(payment_id=authorized.payment_id, amount=total, status="authorized")
+    return Decision(state, (authorized,))
+
+
+def refund(payment: Payment | None, event: StockUnavailable, now: datetime) -> Decision[Payment]:
+    if payment is None or payment.status != "authorized" or payment.payment_id is None:
+        return Decision()  # nothing was charged, or it was refunded already
+    reason = f"{event.sku}: {event.requested} requested, {event.available} available"
+    refunded = follow_up(
+        event,
+        PaymentRefunded,
+        PRODUCER,
+        now,
+        payment_id=payment.payment_id,
+        amount=payment.amount,
+        reason=reason,
+    )
+    return Decision(payment.model_copy(update={"status": "refunded"}), (refunded,))

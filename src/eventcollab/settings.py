@@ -1,0 +1,45 @@
+"""Every setting, read from EVENTCOLLAB_* environment variables in one place."""
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Service = Literal["all", "orders", "payments", "inventory", "shipping", "tracker"]
+SERVICES: tuple[Service, ...] = ("orders", "payments", "inventory", "shipping", "tracker")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EVENTCOLLAB_", frozen=True)
+
+    broker: str = "kafka://127.0.0.1:9092"
+    app_id: str = "eventcollab"
+    # Which component this worker runs; "all" runs every service and the tracker in one worker.
+    service: Service = "all"
+    # Prepended to every topic name, so that environments (and test runs) can share a broker.
+    topic_prefix: str = ""
+    partitions: int = Field(default=8, ge=1)
+    payment_limit: Decimal = Decimal("5000.00")
+    web_host: str = "127.0.0.1"
+    web_port: int = 6066
+    # Where people and the `status` command reach the tracker's web view.
+    tracker_url: str = "http://127.0.0.1:6066"
+    # Where the `demo` command places orders (the orders service's web server).
+    orders_url: str = "http://127.0.0.1:6066"
+    data_dir: Path = Path("data")
+    # A killed worker's partitions move to the survivors only after this many seconds.
+    session_timeout: float = Field(default=10.0, gt=0)
+
+    @property
+    def services(self) -> tuple[Service, ...]:
+        return SERVICES if self.service == "all" else (self.service,)
+
+    @property
+    def group_id(self) -> str:
+        """The consumer group (Faust app id): one per service when services run apart."""
+        return self.app_id if self.service == "all" else f"{self.app_id}-{self.service}"
+
+    def topic_name(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"

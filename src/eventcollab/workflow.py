@@ -1,0 +1,96 @@
+"""The tracker's fold: where a workflow stands, from the events seen for its correlation id.
+
+    OrderPlaced ─▶ payments ─┬─ PaymentDeclined ─▶ orders ─▶ OrderRejected         (rejected)
+                             └─ PaymentAuthorized ─▶ inventory
+                                   ├─ StockReserved ─▶ shipping ─▶ ShipmentScheduled
+                                   │                     ─▶ orders ─▶ OrderCompleted  (completed)
+                                   └─ [StockReleased] StockUnavailable ─▶ payments
+                                         ─▶ PaymentRefunded ─▶ orders ─▶ OrderCancelled (cancelled)
+
+The tracker reads four topics whose partitions it consumes at their own pace, so events of one
+workflow may arrive out of causal order. Status and the awaited step therefore depend on the set of
+events seen, never on which came last, and the timeline is kept sorted by occurrence.
+"""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from eventcollab.models import Event, Frozen, Order
+
+Status = Literal["in_progress", "completed", "rejected", "cancelled"]
+
+OUTCOMES: dict[str, Status] = {
+    "OrderCompleted": "completed",
+    "OrderRejected": "rejected",
+    "OrderCancelled": "cancelled",
+}
+
+
+class Step(Frozen):
+    service: str
+    action: str
+
+
+# The furthest event seen decides the next step; checked from the end of the workflow backwards.
+NEXT_STEP: tuple[tuple[str, Step], ...] = (
+    ("PaymentRefunded", Step(service="orders", action="cancel the order")),
+    ("StockUnavailable", Step(service="payments", action="refund the payment")),
+    ("PaymentDeclined", Step(service="orders", action="reject the order")),
+    ("ShipmentScheduled", Step(service="orders", action="complete the order")),
+    ("StockReserved", Step(service="shipping", action="schedule the shipment")),
+    ("PaymentAuthorized", Step(service="inventory", action="reserve stock")),
+)
+FIRST_STEP = Step(service="payments", action="authorize the payment")
+
+
+class TimelineEntry(Frozen):
+    event_type: str
+    producer: str
+    event_id: UUID
+    causation_id: UUID | None
+    occurred_at: datetime
+
+
+class WorkflowState(Frozen):
+    correlation_id: str
+    status: Status
+    waiting_for: Step | None
+    order: Order
+    timeline: tuple[TimelineEntry, ...]
+
+
+def apply(state: WorkflowState | None, event: Event) -> WorkflowState | None:
+    """The state after `event`, or None when the event was seen already."""
+    timeline = state.timeline if state is not None else ()
+    if any(entry.event_id == event.event_id for entry in timeline):
+        return None
+    timeline = tuple(sorted((*timeline, entry_for(event)), key=lambda e: e.occurred_at))
+    seen = {entry.event_type for entry in timeline}
+    return WorkflowState(
+        correlation_id=event.correlation_id,
+        status=status_of(seen),
+        waiting_for=waiting_for(seen),
+        order=event.order,
+        timeline=timeline,
+    )
+
+
+def entry_for(event: Event) -> TimelineEntry:
+    return TimelineEntry(
+        event_type=event.event_type,
+        producer=event.producer,
+        event_id=event.event_id,
+        causation_id=event.causation_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+def status_of(seen: set[str]) -> Status:
+    return next((OUTCOMES[kind] for kind in OUTCOMES if kind in seen), "in_progress")
+
+
+def waiting_for(seen: set[str]) -> Step | None:
+    if status_of(seen) != "in_progress":
+        return None
+    return next((step for kind, step in NEXT_STEP if kind in seen), FIRST_STEP)
