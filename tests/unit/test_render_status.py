@@ -1,0 +1,41 @@
+"""`eventcollab status`: the text printed for a workflow's state."""
+
+from builders import happy_path
+
+from eventcollab import workflow
+from eventcollab.cli import render_status
+from eventcollab.models import Event
+from eventcollab.workflow import WorkflowState
+
+
+def fold(events: list[Event]) -> WorkflowState:
+    state: WorkflowState | None = None
+    for event in events:
+        state = workflow.apply(state, event)
+    assert state is not None
+    return state
+
+
+def test_a_workflow_in_progress_shows_its_status_the_awaited_step_and_its_timeline() -> None:
+    events = happy_path()[:2]
+
+    text = render_status(fold(events))
+
+    assert "in_progress" in text
+    assert "inventory: reserve stock" in text
+    assert events[0].correlation_id in text
+    for event in events:
+        assert event.event_type in text
+        assert str(event.event_id) in text
+
+
+def test_a_completed_workflow_shows_every_event_and_awaits_nothing() -> None:
+    events = happy_path()
+
+    text = render_status(fold(events))
+
+    assert "completed" in text
+    assert "waiting   -" in text
+    assert len(text.splitlines()) == 5 + len(events)
+    for event in events:
+        assert event.event_type in text

@@ -1,0 +1,99 @@
+"""The tracker's fold: status, awaited step and timeline from the events seen for a workflow."""
+
+import random
+from collections.abc import Callable
+
+import pytest
+from builders import declined_path, happy_path, out_of_stock_path
+
+from eventcollab import workflow
+from eventcollab.models import Event
+from eventcollab.workflow import Step, WorkflowState
+
+
+def fold(events: list[Event]) -> WorkflowState:
+    state: WorkflowState | None = None
+    for event in events:
+        state = workflow.apply(state, event) or state
+    assert state is not None
+    return state
+
+
+def test_the_happy_path_completes_with_a_timeline_of_every_event() -> None:
+    events = happy_path()
+
+    state = fold(events)
+
+    assert state.status == "completed"
+    assert state.waiting_for is None
+    assert state.correlation_id == events[0].correlation_id
+    assert [(t.event_type, t.producer, t.event_id, t.causation_id) for t in state.timeline] == [
+        (e.event_type, e.producer, e.event_id, e.causation_id) for e in events
+    ]
+    assert [t.producer for t in state.timeline] == [
+        "orders",
+        "payments",
+        "inventory",
+        "shipping",
+        "orders",
+    ]
+
+
+def test_each_step_of_the_happy_path_waits_for_the_next_service() -> None:
+    expected = [
+        Step(service="payments", action="authorize the payment"),
+        Step(service="inventory", action="reserve stock"),
+        Step(service="shipping", action="schedule the shipment"),
+        Step(service="orders", action="complete the order"),
+    ]
+    events = happy_path()
+
+    for seen, step in enumerate(expected, start=1):
+        state = fold(events[:seen])
+        assert (state.status, state.waiting_for) == ("in_progress", step)
+
+
+def test_a_declined_payment_ends_rejected() -> None:
+    events = declined_path()
+
+    assert fold(events[:2]).waiting_for == Step(service="orders", action="reject the order")
+    assert (fold(events).status, fold(events).waiting_for) == ("rejected", None)
+
+
+def test_missing_stock_ends_cancelled_after_a_refund() -> None:
+    events = out_of_stock_path()
+
+    assert fold(events[:3]).waiting_for == Step(service="payments", action="refund the payment")
+    assert fold(events[:4]).waiting_for == Step(service="orders", action="cancel the order")
+    assert (fold(events).status, fold(events).waiting_for) == ("cancelled", None)
+
+
+def test_an_event_seen_already_is_reported_as_a_duplicate() -> None:
+    placed, paid, *_ = happy_path()
+    state = workflow.apply(workflow.apply(None, placed), paid)
+
+    assert workflow.apply(state, paid) is None
+    assert workflow.apply(state, placed) is None
+
+
+@pytest.mark.parametrize("path", [happy_path, declined_path, out_of_stock_path])
+@pytest.mark.parametrize("seed", range(5))
+def test_events_out_of_order_fold_to_the_same_state(
+    path: Callable[[], list[Event]], seed: int
+) -> None:
+    events = path()
+    shuffled = events[::-1] if seed == 0 else random.Random(seed).sample(events, len(events))
+
+    state = fold(shuffled)
+
+    assert state == fold(events)
+    assert [t.occurred_at for t in state.timeline] == sorted(e.occurred_at for e in events)
+
+
+def test_a_conclusion_seen_first_already_sets_the_final_status() -> None:
+    *_, completed = happy_path()
+
+    state = workflow.apply(None, completed)
+
+    assert state is not None
+    assert (state.status, state.waiting_for) == ("completed", None)
