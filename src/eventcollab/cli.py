@@ -1,6 +1,5 @@
 """The `eventcollab` command: Faust's worker plus commands to restock, place demo orders, ask."""
 
-import asyncio
 import os
 import sys
 from typing import Any
@@ -67,7 +66,8 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
             await send_stock_command(
                 topics.stock_commands, AddStock(command_id=uuid4(), sku=sku, quantity=quantity)
             )
-        await asyncio.sleep(1.0)  # let the restocks land before the orders race for them
+        # No wait needed: each restock is acknowledged, so it precedes on its SKU's partition
+        # every reservation that these orders will cause.
         await demo_orders.run(settings, self.say, wait)
 
 

@@ -9,7 +9,8 @@
 
 The tracker reads four topics whose partitions it consumes at their own pace, so events of one
 workflow may arrive out of causal order. Status and the awaited step therefore depend on the set of
-events seen, never on which came last, and the timeline is kept sorted by occurrence.
+events seen, never on which came last, and the timeline is kept sorted by occurrence: the same
+events give the same state in any order.
 """
 
 from datetime import datetime
@@ -65,7 +66,7 @@ def apply(state: WorkflowState | None, event: Event) -> WorkflowState | None:
     timeline = state.timeline if state is not None else ()
     if any(entry.event_id == event.event_id for entry in timeline):
         return None
-    timeline = tuple(sorted((*timeline, entry_for(event)), key=lambda e: e.occurred_at))
+    timeline = tuple(sorted((*timeline, entry_for(event)), key=occurrence))
     seen = {entry.event_type for entry in timeline}
     return WorkflowState(
         correlation_id=event.correlation_id,
@@ -74,6 +75,12 @@ def apply(state: WorkflowState | None, event: Event) -> WorkflowState | None:
         order=event.order,
         timeline=timeline,
     )
+
+
+def occurrence(entry: TimelineEntry) -> tuple[datetime, str, str]:
+    # Ties (one decision publishing two events) are broken by type and id, so that the same
+    # events give the same timeline whatever order they are read in.
+    return entry.occurred_at, entry.event_type, str(entry.event_id)
 
 
 def entry_for(event: Event) -> TimelineEntry:

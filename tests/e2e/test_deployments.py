@@ -40,6 +40,7 @@ async def test_a_worker_whose_data_folder_is_deleted_restores_every_status_from_
     sku = before[0]["order"]["lines"][0]["sku"]
     assert [s["status"] for s in before] == ["completed", "rejected", "cancelled"]
 
+    assert list(deployment.datadir().rglob("workflows-*.db"))  # RocksDB files, about to go
     worker = deployment.workers[0]
     worker.kill()
     shutil.rmtree(deployment.datadir())

@@ -98,3 +98,11 @@ async def test_status_command_prints_the_timeline(
     assert "rejected" in printed
     assert "PaymentDeclined" in printed
     assert placed in printed
+
+
+def test_demo_command_places_one_order_per_outcome(shared: Deployment) -> None:
+    printed = shared.run_command("demo", "--wait", "60")
+
+    assert printed.count(f"{shared.tracker_url}/workflows/") == 3
+    for status in ("completed", "rejected", "cancelled"):
+        assert f"{status:<12} (expected: " in printed

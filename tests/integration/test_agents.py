@@ -115,3 +115,26 @@ async def test_tracker_agent_keeps_the_status_per_correlation_id(app: Any) -> No
     state = app.tables["workflows"][placed.correlation_id.encode()]
     assert b'"status":"in_progress"' in state
     assert state.count(b'"OrderPlaced"') == 1
+
+
+async def test_shipping_and_orders_agents_carry_a_reserved_order_to_completion(app: Any) -> None:
+    placed = order_placed()
+    async with app.agents["payments"].test_context() as payments:
+        await payments.put(encode(placed), key=placed.correlation_id)
+    async with app.agents["inventory"].test_context() as inventory:
+        await inventory.put(sent(app.workflow_topics.payments)[0]["value"])
+    async with app.agents["stock"].test_context() as stock:
+        await stock.put(encode(AddStock(command_id=uuid4(), sku="PEN", quantity=5)), key="PEN")
+        await stock.put(sent(app.workflow_topics.stock_commands)[0]["value"], key="PEN")
+    reserved = sent(app.workflow_topics.inventory)[0]["value"]
+
+    async with app.agents["shipping"].test_context() as shipping:
+        await shipping.put(reserved, key=placed.correlation_id)
+        await shipping.put(reserved, key=placed.correlation_id)
+    [scheduled] = sent(app.workflow_topics.shipments)
+    async with app.agents["orders"].test_context() as orders:
+        await orders.put(scheduled["value"], key=placed.correlation_id)
+
+    [completed] = sent(app.workflow_topics.orders)
+    assert decode_event(completed["value"]).event_type == "OrderCompleted"
+    assert completed["key"] == placed.correlation_id

@@ -4,7 +4,7 @@ import random
 from collections.abc import Callable
 
 import pytest
-from builders import declined_path, happy_path, out_of_stock_path
+from builders import declined_path, happy_path, out_of_stock_path, short_on_second_line
 
 from eventcollab import workflow
 from eventcollab.models import Event
@@ -97,3 +97,14 @@ def test_a_conclusion_seen_first_already_sets_the_final_status() -> None:
 
     assert state is not None
     assert (state.status, state.waiting_for) == ("completed", None)
+
+
+def test_two_events_of_one_decision_fold_the_same_in_either_order() -> None:
+    released, missing = short_on_second_line()
+    assert released.occurred_at == missing.occurred_at
+
+    assert fold([released, missing]) == fold([missing, released])
+    assert [t.event_type for t in fold([missing, released]).timeline] == [
+        "StockReleased",
+        "StockUnavailable",
+    ]
