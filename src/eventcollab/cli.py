@@ -44,7 +44,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:
         """Print a workflow's status and timeline, as the tracker knows it."""
-        url = f"{settings.tracker_url}/workflows/{correlation_id}"
+        url = f"{settings.tracker_url or settings.local_url}/workflows/{correlation_id}"
         async with aiohttp.ClientSession() as http, http.get(url) as response:
             body = await response.read()
         if response.status != 200:

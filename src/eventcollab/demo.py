@@ -64,7 +64,8 @@ async def outcome(http: aiohttp.ClientSession, status_url: str, wait: float) -> 
 
 async def run(settings: Settings, say: Callable[[str], None], wait: float) -> None:
     async with aiohttp.ClientSession() as http:
-        placed = [(label, await place(http, settings.orders_url, body)) for label, body in ORDERS]
+        orders_url = settings.orders_url or settings.local_url
+        placed = [(label, await place(http, orders_url, body)) for label, body in ORDERS]
         for label, order in placed:
             say(f"{label:<36} {order['status_url']}")
         if wait > 0:

@@ -24,10 +24,11 @@ class Settings(BaseSettings):
     payment_limit: Decimal = Decimal("5000.00")
     web_host: str = "127.0.0.1"
     web_port: int = 6066
-    # Where people and the `status` command reach the tracker's web view.
-    tracker_url: str = "http://127.0.0.1:6066"
+    # Where people and the `status` command reach the tracker's web view. Unset, status URLs
+    # point at the server that took the order, and `status` asks this host's web port.
+    tracker_url: str | None = None
     # Where the `demo` command places orders (the orders service's web server).
-    orders_url: str = "http://127.0.0.1:6066"
+    orders_url: str | None = None
     data_dir: Path = Path("data")
     # A killed worker's partitions move to the survivors only after this many seconds.
     session_timeout: float = Field(default=10.0, gt=0)
@@ -40,6 +41,10 @@ class Settings(BaseSettings):
     def group_id(self) -> str:
         """The consumer group (Faust app id): one per service when services run apart."""
         return self.app_id if self.service == "all" else f"{self.app_id}-{self.service}"
+
+    @property
+    def local_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
 
     def topic_name(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -55,7 +55,8 @@ def install_order_intake(app: Any, settings: Settings, topic: Any) -> None:
                 return self.json({"error": "invalid order", "reasons": reasons(error)}, status=422)
             # Answer only once the broker has the event: a 202 promises the workflow exists.
             await (await topic.send(key=placed.correlation_id, value=encode(placed)))
-            url = f"{settings.tracker_url}/workflows/{placed.correlation_id}"
+            tracker = settings.tracker_url or str(request.url.origin())
+            url = f"{tracker}/workflows/{placed.correlation_id}"
             body = {"correlation_id": placed.correlation_id, "status_url": url}
             return self.json(body, status=202, headers={"Location": url})
 

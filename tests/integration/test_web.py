@@ -16,16 +16,19 @@ from eventcollab.settings import Settings
 GOOD_ORDER = {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 2, "unit_price": "1.50"}]}
 
 
-@pytest.fixture
-async def app() -> AsyncIterator[Any]:
-    settings = Settings(app_id=f"web-{uuid4().hex[:8]}", tracker_url="http://tracker.test")
-    app = create_app(settings, store="memory://")
+def build_app(**settings: Any) -> Any:
+    app = create_app(Settings(app_id=f"web-{uuid4().hex[:8]}", **settings), store="memory://")
     app.finalize()
     app.tables.recovery.completed.set()
     acked = asyncio.get_running_loop().create_future()  # send() returns the broker's ack
     acked.set_result(None)
     app.workflow_topics.orders.send = AsyncMock(return_value=acked)
-    yield app
+    return app
+
+
+@pytest.fixture
+async def app() -> Any:
+    return build_app(tracker_url="http://tracker.test")
 
 
 @pytest.fixture
@@ -89,3 +92,12 @@ async def test_status_is_503_while_tables_recover(app: Any, client: TestClient[A
 
     assert response.status == 503
     assert response.headers["Retry-After"] == "1"
+
+
+async def test_without_a_tracker_url_the_status_url_points_at_the_server_taking_the_order() -> None:
+    async with TestClient(TestServer(await build_app().web.wsgi())) as client:
+        response = await client.post("/orders", json=GOOD_ORDER)
+        body = await response.json()
+        origin = f"http://{client.host}:{client.port}"
+
+    assert body["status_url"] == f"{origin}/workflows/{body['correlation_id']}"

@@ -1,7 +1,7 @@
 """The thin shell around the pure decisions: decode, decide, publish, store; a module a service."""
 
 import logging
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -13,6 +13,7 @@ from eventcollab.models import Event
 
 log = logging.getLogger(__name__)
 S = TypeVar("S", bound=BaseModel)
+T = TypeVar("T")
 
 
 def now() -> datetime:
@@ -29,6 +30,15 @@ def undecodable(raw: bytes, error: ValidationError) -> None:
     log.error("skipping undecodable record (%d bytes): %s", len(raw), error)
 
 
+async def decoded(stream: AsyncIterable[bytes], decode: Callable[[bytes], T]) -> AsyncIterator[T]:
+    """The stream's records as models; a record that does not decode is set aside, not fatal."""
+    async for raw in stream:
+        try:
+            yield decode(raw)
+        except ValidationError as error:
+            undecodable(raw, error)
+
+
 async def react(
     stream: AsyncIterable[bytes],
     table: Any,
@@ -37,12 +47,7 @@ async def react(
     out: Any,
 ) -> None:
     """Run one service: each event with that workflow's state in, new state and events out."""
-    async for raw in stream:
-        try:
-            event = decode_event(raw)
-        except ValidationError as error:
-            undecodable(raw, error)
-            continue
+    async for event in decoded(stream, decode_event):
         key = event.correlation_id
         decision = decide(load(table, key, state_type), event)
         # Publish before storing: after a crash in between, the event is decided again and sent

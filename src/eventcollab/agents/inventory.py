@@ -2,9 +2,7 @@
 
 from typing import Any
 
-from pydantic import ValidationError
-
-from eventcollab.agents import now, publish, undecodable
+from eventcollab.agents import decoded, now, publish
 from eventcollab.codec import decode_event, decode_stock_command, encode, load, store
 from eventcollab.domain import inventory
 from eventcollab.domain.inventory import LedgerEntry, StockLevel
@@ -28,24 +26,14 @@ def install(app: Any, settings: Settings, topics: Topics) -> tuple[Any, Any]:
     @app.agent(channel(app, settings, PAYMENTS), name="inventory")
     async def inventory_service(stream: Any) -> None:
         """Starts the reservation chain of every authorized order; keeps no state of its own."""
-        async for raw in stream:
-            try:
-                event = decode_event(raw)
-            except ValidationError as error:
-                undecodable(raw, error)
-                continue
+        async for event in decoded(stream, decode_event):
             if isinstance(event, PaymentAuthorized):
                 await send_commands(topics.stock_commands, (inventory.start_reservation(event),))
 
     @app.agent(channel(app, settings, STOCK_COMMANDS), name="stock")
     async def stock_keeper(stream: Any) -> None:
         """The single writer of each SKU's stock level, keyed and partitioned by SKU."""
-        async for raw in stream:
-            try:
-                command = decode_stock_command(raw)
-            except ValidationError as error:
-                undecodable(raw, error)
-                continue
+        async for command in decoded(stream, decode_stock_command):
             entry_key = inventory.ledger_key(command)
             decision = inventory.apply(
                 load(stock, command.sku, StockLevel),
