@@ -7,11 +7,12 @@ from typing import Any
 import aiohttp
 
 from eventcollab.settings import Settings
+from eventcollab.workflow import WorkflowState
 
 RESTOCK = (("KEYBOARD", 25), ("MOUSE", 25), ("USB-CABLE", 10))
 ORDERS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
-        "completes",
+        "completed",
         {
             "customer_id": "alice",
             "items": [
@@ -50,14 +51,17 @@ async def place(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> 
 
 
 async def outcome(http: aiohttp.ClientSession, status_url: str, wait: float) -> str:
+    """The final status and how long the workflow took, or the last status seen in `wait` s."""
     deadline = asyncio.get_running_loop().time() + wait
     status = "unknown"
     while asyncio.get_running_loop().time() < deadline:
         async with http.get(status_url) as response:
             if response.status == 200:
-                status = str((await response.json())["status"])
+                state = WorkflowState.model_validate_json(await response.read())
+                status = state.status
                 if status != "in_progress":
-                    return status
+                    took = state.timeline[-1].occurred_at - state.timeline[0].occurred_at
+                    return f"{status:<12} in {took.total_seconds() * 1000:.0f} ms"
         await asyncio.sleep(0.25)
     return status
 
@@ -70,5 +74,5 @@ async def run(settings: Settings, say: Callable[[str], None], wait: float) -> No
             say(f"{label:<36} {order['status_url']}")
         if wait > 0:
             for label, order in placed:
-                status = await outcome(http, order["status_url"], wait)
-                say(f"{order['correlation_id']}  {status:<12} (expected: {label})")
+                result = await outcome(http, order["status_url"], wait)
+                say(f"{order['correlation_id']}  {result:<22} (expected: {label})")
