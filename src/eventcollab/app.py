@@ -20,7 +20,7 @@ INSTALLERS: dict[str, Callable[[Any, Settings, topics.Topics], Any]] = {
 
 
 class WorkflowApp(faust.App):
-    """A Faust app that creates every workflow topic, with its partition count, at start-up."""
+    """A Faust app that creates every topic it uses, with its partition count, at start-up."""
 
     workflow_topics: topics.Topics
 
@@ -34,6 +34,11 @@ class WorkflowApp(faust.App):
         # create them with one partition and break co-partitioning by correlation id.
         for topic in self.workflow_topics.all():
             await topic.maybe_declare()
+        # Changelogs too, before the consumer subscribes: a changelog created after that is
+        # missing from the consumer's metadata, and the first table write then fails Faust's
+        # co-partitioning check ("changelog has 0 partitions"), crashing the agent.
+        for table in self.tables.values():
+            await table.changelog_topic.maybe_declare()
 
 
 def create_app(settings: Settings | None = None, *, store: str = "rocksdb://") -> Any:

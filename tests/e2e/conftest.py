@@ -36,6 +36,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     deployment = started(Deployment(tmp_path_factory.mktemp("shared")), "all")
     yield deployment
     deployment.stop()
+    assert deployment.crashes() == []
 
 
 @pytest.fixture
@@ -43,6 +44,7 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
     deployment = Deployment(tmp_path)
     yield deployment
     deployment.stop()
+    assert deployment.crashes() == []
 
 
 @pytest.fixture

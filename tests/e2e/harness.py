@@ -153,6 +153,15 @@ class Deployment:
         for worker in self.workers:
             worker.stop()
 
+    def crashes(self) -> list[str]:
+        """Agent crashes in any worker's log: Faust restarts the agent but drops the event."""
+        return [
+            f"{worker.name}: {line}"
+            for worker in self.workers
+            for line in worker.log.read_text().splitlines()
+            if "Crashed reason=" in line
+        ]
+
 
 async def place_order(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> str:
     async with http.post(f"{url}/orders", json=body) as response:
