@@ -10,7 +10,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from eventcollab.settings import SERVICES
 from tests.e2e.conftest import started
-from tests.e2e.harness import BOOTSTRAP, Deployment, outcome, place_order, stock, workflow
+from tests.e2e.harness import (
+    BOOTSTRAP,
+    Deployment,
+    events_on,
+    outcome,
+    place_order,
+    stock,
+    workflow,
+)
 
 
 def three_outcomes(sku: str) -> list[dict[str, Any]]:
@@ -66,3 +74,30 @@ async def test_each_service_in_its_own_worker_and_consumer_group(
     finally:
         await admin.close()
     assert {f"{deployment.run_id}-{service}" for service in SERVICES} <= groups
+
+
+async def test_a_worker_killed_mid_burst_resumes_without_doubling_any_effect(
+    deployment: Deployment, http: aiohttp.ClientSession
+) -> None:
+    started(deployment, "all")
+    sku = f"SKU-{uuid4().hex[:8]}"
+    deployment.run_command("restock", sku, "1000")
+    body = {"customer_id": "dee", "items": [{"sku": sku, "quantity": 1, "unit_price": "2.00"}]}
+    placed = await asyncio.gather(
+        *(place_order(http, deployment.orders_url, body) for _ in range(40))
+    )
+
+    worker = deployment.workers[0]
+    worker.kill()  # SIGKILL while the burst is still flowing through the services
+    worker.start().wait_ready()
+    states = await asyncio.gather(*(outcome(http, deployment.tracker_url, c) for c in placed))
+
+    assert {s["status"] for s in states} == {"completed"}
+    assert await stock(http, deployment.tracker_url, sku) == 1000 - 40
+    authorized: dict[str, set[str]] = {}
+    for event in await events_on(deployment.topic("payments")):
+        authorized.setdefault(event.correlation_id, set()).add(str(event.event_id))
+    assert all(len(authorized[c]) == 1 for c in placed)
+    for state in states:
+        event_ids = [entry["event_id"] for entry in state["timeline"]]
+        assert len(event_ids) == len(set(event_ids)) == 5

@@ -1,5 +1,6 @@
 """Agents driven through Faust's test harness: no broker, in-memory tables, sends captured."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -20,8 +21,10 @@ async def app() -> AsyncIterator[Any]:
     app = create_app(Settings(app_id=f"harness-{uuid4().hex[:8]}"), store="memory://")
     app.finalize()
     app.flow_control.resume()
+    acked = asyncio.get_running_loop().create_future()  # send() returns the broker's ack
+    acked.set_result(None)
     for topic in app.workflow_topics.all():
-        topic.send = AsyncMock()
+        topic.send = AsyncMock(return_value=acked)
     yield app
 
 
@@ -138,3 +141,18 @@ async def test_shipping_and_orders_agents_carry_a_reserved_order_to_completion(a
     [completed] = sent(app.workflow_topics.orders)
     assert decode_event(completed["value"]).event_type == "OrderCompleted"
     assert completed["key"] == placed.correlation_id
+
+
+async def test_a_payment_is_not_stored_when_the_broker_never_acknowledges_its_event(
+    app: Any,
+) -> None:
+    refused = asyncio.get_running_loop().create_future()
+    refused.set_exception(ConnectionError("broker gone"))
+    app.workflow_topics.payments.send = AsyncMock(return_value=refused)
+    placed = order_placed()
+
+    async with app.agents["payments"].test_context() as agent:
+        await agent.put(encode(placed), key=placed.correlation_id)  # the agent crashes
+
+    app.workflow_topics.payments.send.assert_awaited_once()
+    assert app.tables["payments"].get(placed.correlation_id.encode()) is None

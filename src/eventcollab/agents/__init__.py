@@ -1,5 +1,6 @@
 """The thin shell around the pure decisions: decode, decide, publish, store; a module a service."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from datetime import UTC, datetime
@@ -20,9 +21,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def publish(topic: Any, events: Iterable[Event]) -> None:
-    for event in events:
-        await topic.send(key=event.correlation_id, value=encode(event))
+async def publish(topic: Any, events: Iterable[Event]) -> list[Any]:
+    """Hand events to the producer, keyed by correlation id; returns the pending acks."""
+    return [await topic.send(key=e.correlation_id, value=encode(e)) for e in events]
+
+
+async def acknowledged(pending: Iterable[Any]) -> None:
+    await asyncio.gather(*pending)
 
 
 def undecodable(raw: bytes, error: ValidationError) -> None:
@@ -50,8 +55,10 @@ async def react(
     async for event in decoded(stream, decode_event):
         key = event.correlation_id
         decision = decide(load(table, key, state_type), event)
-        # Publish before storing: after a crash in between, the event is decided again and sent
-        # again under the same id, which every consumer already treats as a duplicate.
-        await publish(out, decision.events)
+        # Store only once the broker has the events. The local store keeps a write even when the
+        # process dies before the producer flushed; the re-delivered event would then look done
+        # and its events would never go out. The other way round, a crash re-decides the event
+        # and re-sends it under the same id, which every consumer treats as a duplicate.
+        await acknowledged(await publish(out, decision.events))
         if decision.state is not None:
             store(table, key, decision.state)

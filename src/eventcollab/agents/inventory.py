@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from eventcollab.agents import decoded, now, publish
+from eventcollab.agents import acknowledged, decoded, now, publish
 from eventcollab.codec import decode_event, decode_stock_command, encode, load, store
 from eventcollab.domain import inventory
 from eventcollab.domain.inventory import LedgerEntry, StockLevel
@@ -13,9 +13,9 @@ from eventcollab.topics import PAYMENTS, STOCK_COMMANDS, Topics, channel
 from eventcollab.web import install_stock_view
 
 
-async def send_commands(topic: Any, commands: tuple[StockCommand, ...]) -> None:
-    for command in commands:
-        await topic.send(key=command.sku, value=encode(command))
+async def send_commands(topic: Any, commands: tuple[StockCommand, ...]) -> list[Any]:
+    """Hand commands to the producer, keyed by SKU; returns the pending acks."""
+    return [await topic.send(key=c.sku, value=encode(c)) for c in commands]
 
 
 def install(app: Any, settings: Settings, topics: Topics) -> tuple[Any, Any]:
@@ -28,7 +28,8 @@ def install(app: Any, settings: Settings, topics: Topics) -> tuple[Any, Any]:
         """Starts the reservation chain of every authorized order; keeps no state of its own."""
         async for event in decoded(stream, decode_event):
             if isinstance(event, PaymentAuthorized):
-                await send_commands(topics.stock_commands, (inventory.start_reservation(event),))
+                first = inventory.start_reservation(event)
+                await send_commands(topics.stock_commands, (first,))
 
     @app.agent(channel(app, settings, STOCK_COMMANDS), name="stock")
     async def stock_keeper(stream: Any) -> None:
@@ -41,8 +42,13 @@ def install(app: Any, settings: Settings, topics: Topics) -> tuple[Any, Any]:
                 command,
                 now(),
             )
-            await send_commands(topics.stock_commands, decision.commands)
-            await publish(topics.inventory, decision.events)
+            # As in agents.react: the ledger entry is stored only once its effects are on the
+            # broker. The level goes first: a crash between the two writes can only leave stock
+            # under-counted, never oversold.
+            await acknowledged(
+                await send_commands(topics.stock_commands, decision.commands)
+                + await publish(topics.inventory, decision.events)
+            )
             if decision.level is not None:
                 store(stock, command.sku, decision.level)
             if decision.entry is not None:
