@@ -45,8 +45,12 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     async def status(self: Any, correlation_id: str) -> None:
         """Print a workflow's status and timeline, as the tracker knows it."""
         url = f"{settings.tracker_url or settings.local_url}/workflows/{correlation_id}"
-        async with aiohttp.ClientSession() as http, http.get(url) as response:
-            body = await response.read()
+        try:
+            async with aiohttp.ClientSession() as http, http.get(url) as response:
+                body = await response.read()
+        except aiohttp.ClientError as error:
+            self.say(f"tracker unreachable at {url}: {error}")
+            raise SystemExit(1) from error
         if response.status != 200:
             self.say(f"{response.status}: {body.decode()}")
             raise SystemExit(1)
