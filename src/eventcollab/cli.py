@@ -7,9 +7,11 @@ from uuid import uuid4
 
 import aiohttp
 from faust.cli import argument, option
+from pydantic import ValidationError
 
 from eventcollab import demo as demo_orders
-from eventcollab.codec import encode
+from eventcollab.agents import acknowledged
+from eventcollab.agents.inventory import send_commands
 from eventcollab.models import AddStock
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
@@ -35,9 +37,12 @@ def render_status(state: WorkflowState) -> str:
     return "\n".join(lines)
 
 
-async def send_stock_command(topic: Any, command: AddStock) -> None:
-    await topic.maybe_declare()
-    await (await topic.send(key=command.sku, value=encode(command)))
+async def add_stock(topic: Any, sku: str, quantity: int) -> AddStock:
+    """Send an AddStock command and wait until the broker has it."""
+    command = AddStock(command_id=uuid4(), sku=sku, quantity=quantity)
+    await topic.maybe_declare()  # a restock may come before any worker created the topic
+    await acknowledged(await send_commands(topic, (command,)))
+    return command
 
 
 def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
@@ -59,17 +64,18 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     @app.command(argument("sku"), argument("quantity", type=int))
     async def restock(self: Any, sku: str, quantity: int) -> None:
         """Add QUANTITY units of SKU to the inventory (an AddStock command on stock-commands)."""
-        command = AddStock(command_id=uuid4(), sku=sku, quantity=quantity)
-        await send_stock_command(topics.stock_commands, command)
+        try:
+            command = await add_stock(topics.stock_commands, sku, quantity)
+        except ValidationError as error:
+            self.say(f"not restocked: {error}")
+            raise SystemExit(2) from error
         self.say(f"restock of {quantity} x {sku} sent ({command.command_id})")
 
     @app.command(option("--wait", type=float, default=60.0, help="Seconds to wait for outcomes."))
     async def demo(self: Any, wait: float) -> None:
         """Restock the demo SKUs, place three demo orders and print their status URLs."""
         for sku, quantity in demo_orders.RESTOCK:
-            await send_stock_command(
-                topics.stock_commands, AddStock(command_id=uuid4(), sku=sku, quantity=quantity)
-            )
+            await add_stock(topics.stock_commands, sku, quantity)
         # No wait needed: each restock is acknowledged, so it precedes on its SKU's partition
         # every reservation that these orders will cause.
         await demo_orders.run(settings, self.say, wait)

@@ -3,7 +3,7 @@
 from typing import Any
 
 from eventcollab.agents import now, react
-from eventcollab.domain import orders
+from eventcollab.domain import Decision, orders
 from eventcollab.models import Event
 from eventcollab.settings import Settings
 from eventcollab.tables import state_table
@@ -15,7 +15,7 @@ def install(app: Any, settings: Settings, topics: Topics) -> Any:
     table = state_table(app, settings, "order_outcomes")
     install_order_intake(app, settings, topics.orders)
 
-    def decide(outcome: orders.OrderOutcome | None, event: Event) -> Any:
+    def decide(outcome: orders.OrderOutcome | None, event: Event) -> Decision[orders.OrderOutcome]:
         return orders.decide(outcome, event, now())
 
     @app.agent(channel(app, settings, PAYMENTS, SHIPMENTS), name="orders")

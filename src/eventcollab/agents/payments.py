@@ -3,7 +3,7 @@
 from typing import Any
 
 from eventcollab.agents import now, react
-from eventcollab.domain import payments
+from eventcollab.domain import Decision, payments
 from eventcollab.models import Event
 from eventcollab.settings import Settings
 from eventcollab.tables import state_table
@@ -14,7 +14,7 @@ def install(app: Any, settings: Settings, topics: Topics) -> Any:
     table = state_table(app, settings, "payments")
     limit = settings.payment_limit
 
-    def decide(payment: payments.Payment | None, event: Event) -> Any:
+    def decide(payment: payments.Payment | None, event: Event) -> Decision[payments.Payment]:
         return payments.decide(payment, event, limit, now())
 
     @app.agent(channel(app, settings, ORDERS, INVENTORY), name="payments")

@@ -3,7 +3,7 @@
 from typing import Any
 
 from eventcollab.agents import now, react
-from eventcollab.domain import shipping
+from eventcollab.domain import Decision, shipping
 from eventcollab.models import Event
 from eventcollab.settings import Settings
 from eventcollab.tables import state_table
@@ -13,7 +13,7 @@ from eventcollab.topics import INVENTORY, Topics, channel
 def install(app: Any, settings: Settings, topics: Topics) -> Any:
     table = state_table(app, settings, "shipments")
 
-    def decide(shipment: shipping.Shipment | None, event: Event) -> Any:
+    def decide(shipment: shipping.Shipment | None, event: Event) -> Decision[shipping.Shipment]:
         return shipping.decide(shipment, event, now())
 
     @app.agent(channel(app, settings, INVENTORY), name="shipping")
