@@ -61,7 +61,9 @@ class Worker:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "Worker":
-        args = [str(EVENTCOLLAB), "worker", "-l", "info", "--web-port", str(self.port)]
+        # The Procfile's form: the component is chosen by --service.
+        args = [str(EVENTCOLLAB), "--service", self.name, "worker", "-l", "info"]
+        args += ["--web-port", str(self.port)]
         self.log_offset = self.log.stat().st_size if self.log.exists() else 0
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
@@ -108,17 +110,16 @@ class Deployment:
     def topic(self, name: str) -> str:
         return f"{self.run_id}-{name}"
 
-    def env(self, service: str, **extra: str) -> dict[str, str]:
+    def env(self, service: str) -> dict[str, str]:
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith("EVENTCOLLAB_")}
         return {
-            **os.environ,
+            **inherited,
             "EVENTCOLLAB_BROKER": BROKER,
             "EVENTCOLLAB_APP_ID": self.run_id,
             "EVENTCOLLAB_TOPIC_PREFIX": f"{self.run_id}-",
-            "EVENTCOLLAB_SERVICE": service,
             "EVENTCOLLAB_DATA_DIR": str(self.root / f"data-{service}"),
             "EVENTCOLLAB_TRACKER_URL": f"http://127.0.0.1:{self.tracker_port}",
             "EVENTCOLLAB_ORDERS_URL": f"http://127.0.0.1:{self.orders_port}",
-            **extra,
         }
 
     def worker(self, service: str = "all") -> Worker:
