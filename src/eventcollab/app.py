@@ -40,6 +40,26 @@ class WorkflowApp(faust.App):
         for table in self.tables.values():
             await table.changelog_topic.maybe_declare()
 
+    def on_rebalance_end(self) -> None:
+        super().on_rebalance_end()
+        self.add_future(self.reread_uncommitted())
+
+    async def reread_uncommitted(self) -> None:
+        """Read every input partition again from its committed offset (or its start).
+
+        Faust's recovery resumes the flow of events once while it reads the changelogs and once
+        more at its end, and each resume empties the agents' buffers. Events fetched in between
+        and not yet taken by every agent are then lost to the slower agents, and their offsets
+        never commit. Reading again from the last commit brings them back; the handlers take the
+        events that the faster agents already saw for the duplicates they are.
+        """
+        consumer: Any = self.consumer  # seek_to_committed is on the driver, not on ConsumerT
+        changelogs = {table.changelog_topic.get_topic_name() for table in self.tables.values()}
+        inputs = [tp for tp in consumer.assignment() if tp.topic not in changelogs]
+        committed = await consumer.seek_to_committed()
+        for tp in inputs:
+            await consumer.seek(tp, committed.get(tp) or 0)
+
 
 def create_app(settings: Settings | None = None, *, store: str = "rocksdb://") -> Any:
     settings = settings or Settings()

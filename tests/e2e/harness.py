@@ -181,11 +181,18 @@ async def outcome(
 ) -> Any:
     """The tracker's JSON for a workflow once it has reached a final status."""
 
-    async def concluded() -> Any:
-        state = await workflow(http, url, correlation_id)
-        return state if state and state["status"] != "in_progress" else None
+    last: Any = None
 
-    return await eventually(concluded, timeout)
+    async def concluded() -> Any:
+        nonlocal last
+        last = await workflow(http, url, correlation_id)
+        return last if last and last["status"] != "in_progress" else None
+
+    try:
+        return await eventually(concluded, timeout)
+    except AssertionError as late:
+        seen = [e["event_type"] for e in last["timeline"]] if last else "nothing"
+        raise AssertionError(f"{correlation_id} not concluded; the tracker saw {seen}") from late
 
 
 async def stock(http: aiohttp.ClientSession, url: str, sku: str) -> int:
