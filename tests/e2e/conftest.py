@@ -1,6 +1,5 @@
 """End-to-end fixtures: every test here crosses the real Kafka broker that scripts/test starts."""
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -55,4 +54,3 @@ def deployment(tmp_path: Path) -> Iterator[Deployment]:
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
         yield session
-        await asyncio.sleep(0)

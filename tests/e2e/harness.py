@@ -56,10 +56,6 @@ class Worker:
     process: subprocess.Popen[bytes] | None = None
     log_offset: int = 0
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
     def start(self) -> "Worker":
         # The Procfile's form: the component is chosen by --service.
         args = [str(EVENTCOLLAB), "--service", self.name, "worker", "-l", "info"]
@@ -117,9 +113,9 @@ class Deployment:
             "EVENTCOLLAB_BROKER": BROKER,
             "EVENTCOLLAB_APP_ID": self.run_id,
             "EVENTCOLLAB_TOPIC_PREFIX": f"{self.run_id}-",
-            "EVENTCOLLAB_DATA_DIR": str(self.root / f"data-{service}"),
-            "EVENTCOLLAB_TRACKER_URL": f"http://127.0.0.1:{self.tracker_port}",
-            "EVENTCOLLAB_ORDERS_URL": f"http://127.0.0.1:{self.orders_port}",
+            "EVENTCOLLAB_DATA_DIR": str(self.datadir(service)),
+            "EVENTCOLLAB_TRACKER_URL": self.tracker_url,
+            "EVENTCOLLAB_ORDERS_URL": self.orders_url,
         }
 
     def worker(self, service: str = "all") -> Worker:
