@@ -10,9 +10,9 @@ from faust.cli import argument, option
 from pydantic import ValidationError
 
 from eventcollab import demo as demo_orders
-from eventcollab.agents import acknowledged
-from eventcollab.agents.inventory import send_commands
+from eventcollab.codec import encode
 from eventcollab.models import AddStock
+from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
 from eventcollab.workflow import WorkflowState
@@ -37,11 +37,17 @@ def render_status(state: WorkflowState) -> str:
     return "\n".join(lines)
 
 
-async def add_stock(topic: Any, sku: str, quantity: int) -> AddStock:
+async def add_stock(settings: Settings, topics: Topics, sku: str, quantity: int) -> AddStock:
     """Send an AddStock command and wait until the broker has it."""
     command = AddStock(command_id=uuid4(), sku=sku, quantity=quantity)
-    await topic.maybe_declare()  # a restock may come before any worker created the topic
-    await acknowledged(await send_commands(topic, (command,)))
+    # A restock may come before any worker created the topics.
+    await declare_topics(settings, topics.all(), [])
+    producer = new_producer(settings)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topics.stock_commands, encode(command), key=sku.encode())
+    finally:
+        await producer.stop()
     return command
 
 
@@ -65,7 +71,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     async def restock(self: Any, sku: str, quantity: int) -> None:
         """Add QUANTITY units of SKU to the inventory (an AddStock command on stock-commands)."""
         try:
-            command = await add_stock(topics.stock_commands, sku, quantity)
+            command = await add_stock(settings, topics, sku, quantity)
         except ValidationError as error:
             self.say(f"not restocked: {error}")
             raise SystemExit(2) from error
@@ -75,7 +81,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     async def demo(self: Any, wait: float) -> None:
         """Restock the demo SKUs, place three demo orders and print their status URLs."""
         for sku, quantity in demo_orders.RESTOCK:
-            await add_stock(topics.stock_commands, sku, quantity)
+            await add_stock(settings, topics, sku, quantity)
         # No wait needed: each restock is acknowledged, so it precedes on its SKU's partition
         # every reservation that these orders will cause.
         await demo_orders.run(settings, self.say, wait)

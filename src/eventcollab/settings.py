@@ -38,9 +38,9 @@ class Settings(BaseSettings):
         return SERVICES if self.service == "all" else (self.service,)
 
     @property
-    def group_id(self) -> str:
-        """The consumer group (Faust app id): one per service when services run apart."""
-        return self.app_id if self.service == "all" else f"{self.app_id}-{self.service}"
+    def worker_id(self) -> str:
+        """Faust's own app id; the processors' consumer groups are `<app id>-<processor>`."""
+        return f"{self.app_id}-worker-{self.service}"
 
     @property
     def local_url(self) -> str:
@@ -48,3 +48,10 @@ class Settings(BaseSettings):
 
     def topic_name(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    def group_of(self, processor: str) -> str:
+        """The consumer group of a processor, the same whichever worker runs it."""
+        return f"{self.app_id}-{processor}"
+
+    def changelog_of(self, processor: str) -> str:
+        return self.topic_name(f"{self.group_of(processor)}-changelog")

@@ -1,28 +1,16 @@
-"""State tables: changelog-backed, RocksDB-stored, one partition count with the topics."""
+"""State tables: one changelog topic per processor, one partition count with the topics.
 
-from typing import Any
+A processor's tables live in RocksDB under `<data dir>/<app id>-<processor>/<partition>.db` and in
+the compacted topic `<prefix><app id>-<processor>-changelog`, whose record keys are
+`<table>/<key>`. Each key lives on the partition of the inputs that change it.
+"""
 
-from eventcollab.settings import Settings
-
-# name -> (owning service, key, what a value holds)
+# name -> (owning processor, key, what a value holds)
 TABLES = {
     "workflows": ("tracker", "correlation id", "workflow.WorkflowState"),
     "order_outcomes": ("orders", "correlation id", "domain.orders.OrderOutcome"),
     "payments": ("payments", "correlation id", "domain.payments.Payment"),
     "shipments": ("shipping", "correlation id", "domain.shipping.Shipment"),
-    "stock": ("inventory", "sku", "domain.inventory.StockLevel"),
-    "stock_ledger": ("inventory", "sku/correlation id", "domain.inventory.LedgerEntry"),
+    "stock": ("stock", "sku", "domain.inventory.StockLevel"),
+    "stock_ledger": ("stock", "sku/correlation id", "domain.inventory.LedgerEntry"),
 }
-
-
-def state_table(app: Any, settings: Settings, name: str) -> Any:
-    service, key, value = TABLES[name]
-    return app.Table(
-        name,
-        partitions=settings.partitions,
-        help=f"{service}: {value} by {key}",
-        # bytes in and out means Faust's raw codec for both: keys are serialized exactly as on
-        # the topics (never JSON-quoted), so a key maps to the same partition in both.
-        key_type=bytes,
-        value_type=bytes,
-    )

@@ -1,7 +1,6 @@
 """Every topic, declared once, with its single writer and what it carries."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from eventcollab.settings import Settings
 
@@ -41,39 +40,23 @@ STOCK_COMMANDS = TopicSpec(
 WORKFLOW_TOPICS = (ORDERS, PAYMENTS, INVENTORY, SHIPMENTS)
 ALL_TOPICS = (*WORKFLOW_TOPICS, STOCK_COMMANDS)
 
-# Keys are plain UTF-8 strings and values are JSON bytes encoded by eventcollab.codec; the same
-# raw key serializer everywhere keeps a topic's partition and a table's partition for a key equal.
-WIRE_FORMAT: dict[str, Any] = {
-    "key_type": str,
-    "value_type": bytes,
-    "key_serializer": "raw",
-    "value_serializer": "raw",
-}
+# Keys are plain UTF-8 strings (the correlation id, or the SKU on stock-commands) and values are
+# JSON encoded by eventcollab.codec; the producer's default partitioner places every key.
 
 
 @dataclass(frozen=True, slots=True)
 class Topics:
-    orders: Any
-    payments: Any
-    inventory: Any
-    shipments: Any
-    stock_commands: Any
+    """The topic names of one deployment (with its prefix)."""
 
-    def all(self) -> tuple[Any, ...]:
-        return (self.orders, self.payments, self.inventory, self.shipments, self.stock_commands)
+    orders: str
+    payments: str
+    inventory: str
+    shipments: str
+    stock_commands: str
 
-
-def channel(app: Any, settings: Settings, *specs: TopicSpec) -> Any:
-    """A Faust topic over one or more of the declared topics, to send to or consume from."""
-    names = [settings.topic_name(spec.name) for spec in specs]
-    return app.topic(*names, partitions=settings.partitions, **WIRE_FORMAT)
+    def all(self) -> list[str]:
+        return [self.orders, self.payments, self.inventory, self.shipments, self.stock_commands]
 
 
-def declare(app: Any, settings: Settings) -> Topics:
-    return Topics(
-        orders=channel(app, settings, ORDERS),
-        payments=channel(app, settings, PAYMENTS),
-        inventory=channel(app, settings, INVENTORY),
-        shipments=channel(app, settings, SHIPMENTS),
-        stock_commands=channel(app, settings, STOCK_COMMANDS),
-    )
+def declare(settings: Settings) -> Topics:
+    return Topics(*(settings.topic_name(spec.name) for spec in ALL_TOPICS))

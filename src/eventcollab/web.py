@@ -6,10 +6,12 @@ from uuid import uuid4
 from faust.web import Request, Response, View
 from pydantic import Field, ValidationError
 
-from eventcollab.agents import now
-from eventcollab.codec import encode, load
+from eventcollab.clock import now
+from eventcollab.codec import encode
 from eventcollab.domain.inventory import StockLevel
 from eventcollab.models import Frozen, Order, OrderLine, OrderPlaced
+from eventcollab.runtime.processor import Processor
+from eventcollab.runtime.worker import Runtime
 from eventcollab.settings import Settings
 from eventcollab.workflow import WorkflowState
 
@@ -40,12 +42,7 @@ def reasons(error: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def ready(app: Any) -> bool:
-    """False while tables are (re)covering: a read then could miss state that exists."""
-    return bool(app.tables.recovery.completed.is_set() and not app.in_recovery)
-
-
-def install_order_intake(app: Any, settings: Settings, topic: Any) -> None:
+def install_order_intake(app: Any, settings: Settings, runtime: Runtime, topic: str) -> None:
     @app.page("/orders")
     class OrderIntake(View):
         async def post(self, request: Request) -> Response:
@@ -54,30 +51,31 @@ def install_order_intake(app: Any, settings: Settings, topic: Any) -> None:
             except ValidationError as error:
                 return self.json({"error": "invalid order", "reasons": reasons(error)}, status=422)
             # Answer only once the broker has the event: a 202 promises the workflow exists.
-            await (await topic.send(key=placed.correlation_id, value=encode(placed)))
+            key = placed.correlation_id.encode()
+            await (await runtime.producer.send(topic, encode(placed), key=key))
             tracker = settings.tracker_url or str(request.url.origin())
             url = f"{tracker}/workflows/{placed.correlation_id}"
             body = {"correlation_id": placed.correlation_id, "status_url": url}
             return self.json(body, status=202, headers={"Location": url})
 
 
-def install_workflow_view(app: Any, table: Any) -> None:
+def install_workflow_view(app: Any, tracker: Processor) -> None:
     @app.page("/workflows/{correlation_id}")
     class WorkflowStatus(View):
         async def get(self, request: Request, correlation_id: str) -> Response:
-            if not ready(app):
+            if not tracker.serving:
                 return self.error(503, "workflow state is recovering", headers={"Retry-After": "1"})
-            state = load(table, correlation_id, WorkflowState)
+            state = tracker.lookup("workflows", correlation_id, WorkflowState)
             if state is None:
                 return self.error(404, "unknown workflow", correlation_id=correlation_id)
             return self.bytes(encode(state), content_type=JSON)
 
 
-def install_stock_view(app: Any, table: Any) -> None:
+def install_stock_view(app: Any, stock: Processor) -> None:
     @app.page("/stock/{sku}")
     class StockOnHand(View):
         async def get(self, request: Request, sku: str) -> Response:
-            if not ready(app):
+            if not stock.serving:
                 return self.error(503, "stock is recovering", headers={"Retry-After": "1"})
-            level = load(table, sku, StockLevel) or StockLevel(available=0)
+            level = stock.lookup("stock", sku, StockLevel) or StockLevel(available=0)
             return self.json({"sku": sku, "available": level.available})

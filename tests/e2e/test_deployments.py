@@ -48,7 +48,7 @@ async def test_a_worker_whose_data_folder_is_deleted_restores_every_status_from_
     sku = before[0]["order"]["lines"][0]["sku"]
     assert [s["status"] for s in before] == ["completed", "rejected", "cancelled"]
 
-    assert list(deployment.datadir().rglob("workflows-*.db"))  # RocksDB files, about to go
+    assert list(deployment.datadir().glob("*-tracker/*.db"))  # RocksDB files, about to go
     worker = deployment.workers[0]
     worker.kill()
     shutil.rmtree(deployment.datadir())
@@ -73,7 +73,8 @@ async def test_each_service_in_its_own_worker_and_consumer_group(
         groups = {group[0] for group in await admin.list_consumer_groups()}
     finally:
         await admin.close()
-    assert {f"{deployment.run_id}-{service}" for service in SERVICES} <= groups
+    processors = ("orders", "payments", "inventory", "stock", "shipping", "tracker")
+    assert {f"{deployment.run_id}-{processor}" for processor in processors} <= groups
 
 
 async def test_a_worker_killed_mid_burst_resumes_without_doubling_any_effect(

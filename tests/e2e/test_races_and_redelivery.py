@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import aiohttp
 
-from eventcollab.agents import now
+from eventcollab.clock import now
 from eventcollab.codec import encode
 from eventcollab.web import PlaceOrder, order_placed
 from tests.e2e.harness import (

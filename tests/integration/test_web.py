@@ -1,34 +1,49 @@
-"""HTTP views through aiohttp's test client on Faust's web app: no broker, sends captured."""
+"""HTTP views through aiohttp's test client on Faust's web app: no broker, Kafka clients faked."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
-from unittest.mock import AsyncMock
 from uuid import uuid4
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from aiokafka import TopicPartition
 
 from eventcollab.app import create_app
-from eventcollab.codec import decode_event
+from eventcollab.codec import decode_event, encode
+from eventcollab.runtime.kafka import partition_for
 from eventcollab.settings import Settings
+from tests.integration.fakes import FakeConsumer, FakeProducer, record
+from tests.integration.processors import until
+from tests.integration.test_processors import order_placed
 
 GOOD_ORDER = {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 2, "unit_price": "1.50"}]}
 
 
-def build_app(**settings: Any) -> Any:
-    app = create_app(Settings(app_id=f"web-{uuid4().hex[:8]}", **settings), store="memory://")
+def build_app(data_dir: Path, producer: FakeProducer, **settings: Any) -> Any:
+    app = create_app(Settings(app_id=f"web-{uuid4().hex[:8]}", data_dir=data_dir, **settings))
     app.finalize()
-    app.tables.recovery.completed.set()
-    acked = asyncio.get_running_loop().create_future()  # send() returns the broker's ack
-    acked.set_result(None)
-    app.workflow_topics.orders.send = AsyncMock(return_value=acked)
+    app.runtime.producer = producer
+    tracker = app.runtime.processor("tracker")
+    tracker.use(producer)
+    partitions = range(app.runtime.settings.partitions)
+    inputs = {TopicPartition(topic, p) for topic in tracker.spec.inputs for p in partitions}
+    tracker.consumer = FakeConsumer(assigned=inputs)
+    tracker.owned = set(partitions)
+    tracker.rebalancing = False
+    tracker.ready.set()
     return app
 
 
 @pytest.fixture
-async def app() -> Any:
-    return build_app(tracker_url="http://tracker.test")
+def producer() -> FakeProducer:
+    return FakeProducer(auto=True)
+
+
+@pytest.fixture
+async def app(tmp_path: Path, producer: FakeProducer) -> Any:
+    return build_app(tmp_path, producer, tracker_url="http://tracker.test")
 
 
 @pytest.fixture
@@ -38,18 +53,45 @@ async def client(app: Any) -> AsyncIterator[TestClient[Any, Any]]:
 
 
 async def test_a_valid_order_is_accepted_and_published_keyed_by_its_correlation_id(
-    app: Any, client: TestClient[Any, Any]
+    producer: FakeProducer, client: TestClient[Any, Any]
 ) -> None:
     response = await client.post("/orders", json=GOOD_ORDER)
 
     assert response.status == 202
     body = await response.json()
-    [call] = app.workflow_topics.orders.send.await_args_list
-    placed = decode_event(call.kwargs["value"])
-    assert call.kwargs["key"] == body["correlation_id"] == placed.correlation_id
+    [sent] = producer.sent
+    placed = decode_event(sent.value or b"")
+    assert sent.key == body["correlation_id"].encode()
+    assert body["correlation_id"] == placed.correlation_id
     assert body["status_url"] == f"http://tracker.test/workflows/{placed.correlation_id}"
     assert placed.event_type == "OrderPlaced"
     assert str(placed.order.total) == "3.00"
+
+
+async def test_an_order_is_answered_only_once_the_broker_acknowledged_it(tmp_path: Path) -> None:
+    producer = FakeProducer()
+    app = build_app(tmp_path, producer)
+    async with TestClient(TestServer(await app.web.wsgi())) as client:
+        answer = asyncio.create_task(client.post("/orders", json=GOOD_ORDER))
+        await until(lambda: producer.sent, turns=2000)
+        await asyncio.sleep(0.05)
+        assert not answer.done()  # the OrderPlaced is with the producer, not yet the broker
+
+        producer.acknowledge()
+        response = await answer
+        assert response.status == 202
+
+
+async def test_an_order_the_broker_refuses_is_not_accepted(tmp_path: Path) -> None:
+    producer = FakeProducer()
+    app = build_app(tmp_path, producer)
+    async with TestClient(TestServer(await app.web.wsgi())) as client:
+        answer = asyncio.create_task(client.post("/orders", json=GOOD_ORDER))
+        await until(lambda: producer.sent, turns=2000)
+        producer.fail(ConnectionError("broker gone"))
+        response = await answer
+
+    assert response.status == 500
 
 
 @pytest.mark.parametrize(
@@ -63,20 +105,38 @@ async def test_a_valid_order_is_accepted_and_published_keyed_by_its_correlation_
     ],
 )
 async def test_an_invalid_order_gets_422_with_reasons_and_publishes_nothing(
-    app: Any, client: TestClient[Any, Any], body: dict[str, Any]
+    producer: FakeProducer, client: TestClient[Any, Any], body: dict[str, Any]
 ) -> None:
     response = await client.post("/orders", json=body)
 
     assert response.status == 422
     assert (await response.json())["reasons"]
-    app.workflow_topics.orders.send.assert_not_awaited()
+    assert producer.sent == []
 
 
-async def test_malformed_json_gets_422(app: Any, client: TestClient[Any, Any]) -> None:
+async def test_malformed_json_gets_422(
+    producer: FakeProducer, client: TestClient[Any, Any]
+) -> None:
     response = await client.post("/orders", data=b"{not json")
 
     assert response.status == 422
-    app.workflow_topics.orders.send.assert_not_awaited()
+    assert producer.sent == []
+
+
+async def test_a_recorded_workflow_is_served_as_the_tracker_stored_it(
+    app: Any, client: TestClient[Any, Any]
+) -> None:
+    placed = order_placed()
+    tracker = app.runtime.processor("tracker")
+    cid = placed.correlation_id
+    tp = TopicPartition(tracker.spec.inputs[0], partition_for(cid, tracker.settings.partitions))
+    await tracker.process({tp: [record(tp.topic, tp.partition, 0, cid, encode(placed))]})
+
+    response = await client.get(f"/workflows/{placed.correlation_id}")
+    assert response.status == 200
+    body = await response.json()
+    assert body["status"] == "in_progress"
+    assert body["waiting_for"] == {"service": "payments", "action": "authorize the payment"}
 
 
 async def test_an_unknown_workflow_is_404(client: TestClient[Any, Any]) -> None:
@@ -85,8 +145,10 @@ async def test_an_unknown_workflow_is_404(client: TestClient[Any, Any]) -> None:
     assert response.status == 404
 
 
-async def test_status_is_503_while_tables_recover(app: Any, client: TestClient[Any, Any]) -> None:
-    app.tables.recovery.completed.clear()
+async def test_status_is_503_while_state_is_reassigned(
+    app: Any, client: TestClient[Any, Any]
+) -> None:
+    app.runtime.processor("tracker").rebalancing = True
 
     response = await client.get(f"/workflows/{uuid4()}")
 
@@ -94,8 +156,10 @@ async def test_status_is_503_while_tables_recover(app: Any, client: TestClient[A
     assert response.headers["Retry-After"] == "1"
 
 
-async def test_without_a_tracker_url_the_status_url_points_at_the_server_taking_the_order() -> None:
-    async with TestClient(TestServer(await build_app().web.wsgi())) as client:
+async def test_without_a_tracker_url_the_status_url_points_at_the_server_taking_the_order(
+    tmp_path: Path, producer: FakeProducer
+) -> None:
+    async with TestClient(TestServer(await build_app(tmp_path, producer).web.wsgi())) as client:
         response = await client.post("/orders", json=GOOD_ORDER)
         body = await response.json()
         origin = f"http://{client.host}:{client.port}"

@@ -1,7 +1,6 @@
 """Serialization: every event and stock command survives the wire; bad bytes are refused."""
 
 import json
-from decimal import Decimal
 from typing import Any, get_args
 from uuid import uuid4
 
@@ -17,10 +16,9 @@ from builders import (
 )
 from pydantic import ValidationError
 
-from eventcollab.codec import decode_event, decode_stock_command, encode, load, store
+from eventcollab.codec import decode_event, decode_stock_command, encode
 from eventcollab.domain import inventory
 from eventcollab.domain.inventory import StockLevel
-from eventcollab.domain.payments import Payment
 from eventcollab.models import AddStock, Event, Order, WorkflowEvent
 
 EVENT_TYPES = sorted(
@@ -120,15 +118,3 @@ def test_stock_commands_round_trip() -> None:
         decoded = decode_stock_command(encode(command))
         assert type(decoded) is type(command)
         assert decoded == command
-
-
-def test_load_returns_what_store_stored_and_none_for_an_unknown_key() -> None:
-    table: dict[bytes, bytes] = {}
-    payment = Payment(
-        payment_id=authorized_for(line()).payment_id, amount=Decimal("3.00"), status="authorized"
-    )
-
-    store(table, "order-1", payment)
-
-    assert load(table, "order-1", Payment) == payment
-    assert load(table, "order-2", Payment) is None

@@ -1,25 +1,18 @@
 """Orders service: concludes each order from what payments and shipping report."""
 
-from typing import Any
-
-from eventcollab.agents import now, react
+from eventcollab.agents import reacting
+from eventcollab.clock import now
 from eventcollab.domain import Decision, orders
 from eventcollab.models import Event
+from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.settings import Settings
-from eventcollab.tables import state_table
-from eventcollab.topics import PAYMENTS, SHIPMENTS, Topics, channel
-from eventcollab.web import install_order_intake
+from eventcollab.topics import Topics
 
 
-def install(app: Any, settings: Settings, topics: Topics) -> Any:
-    table = state_table(app, settings, "order_outcomes")
-    install_order_intake(app, settings, topics.orders)
-
+def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     def decide(outcome: orders.OrderOutcome | None, event: Event) -> Decision[orders.OrderOutcome]:
         return orders.decide(outcome, event, now())
 
-    @app.agent(channel(app, settings, PAYMENTS, SHIPMENTS), name="orders")
-    async def orders_service(stream: Any) -> None:
-        await react(stream, table, orders.OrderOutcome, decide, topics.orders)
-
-    return orders_service
+    handler = reacting("order_outcomes", orders.OrderOutcome, decide, topics.orders)
+    inputs = (topics.payments, topics.shipments)
+    return [ProcessorSpec("orders", inputs, handler, ("order_outcomes",))]

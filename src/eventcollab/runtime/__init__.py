@@ -1,0 +1,1 @@
+"""The processing runtime: each processor consumes, decides, publishes, stores and commits."""

@@ -1,0 +1,99 @@
+"""The Kafka clients of a worker, configured from the settings in one place."""
+
+import asyncio
+import logging
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.partitioner import murmur2
+
+from eventcollab.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Room for one unit of work's state changes of one partition in a single record batch: a batch
+# is appended to the log whole or not at all, which is what keeps a partition's states together.
+MAX_BATCH_BYTES = 1_000_000
+ALREADY_EXISTS = 36  # Kafka's TOPIC_ALREADY_EXISTS error code
+# One copy per partition suits the single local broker; a cluster wants 3 (a later setting).
+REPLICATION_FACTOR = 1
+# Long enough to ride out a broker restart; a unit of work that still fails is retried whole.
+REQUEST_TIMEOUT_MS = 60_000
+
+
+def bootstrap(settings: Settings) -> str:
+    return settings.broker.removeprefix("kafka://").replace(";", ",")
+
+
+def new_producer(settings: Settings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap(settings),
+        acks="all",
+        # No duplicates from the producer's own retries, and order kept per partition.
+        enable_idempotence=True,
+        max_batch_size=MAX_BATCH_BYTES,
+        linger_ms=1,
+        request_timeout_ms=REQUEST_TIMEOUT_MS,
+    )
+
+
+def new_consumer(settings: Settings, group: str | None, **options: Any) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap(settings),
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=int(settings.session_timeout * 1000),
+        heartbeat_interval_ms=int(min(3.0, settings.session_timeout / 3) * 1000),
+        **options,
+    )
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """The partition of `key`, as the producer's default partitioner places it (Java's too)."""
+    hashed: int = murmur2(key.encode())
+    return (hashed & 0x7FFFFFFF) % partitions
+
+
+async def declare_topics(settings: Settings, names: list[str], compacted: list[str]) -> None:
+    """Create the topics that are missing, each with the one partition count of the workflow."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings))
+    await admin.start()
+    try:
+        new = [
+            NewTopic(
+                name,
+                settings.partitions,
+                REPLICATION_FACTOR,
+                None,
+                {"cleanup.policy": "compact"} if name in compacted else {},
+            )
+            for name in [*names, *compacted]
+        ]
+        response = await admin.create_topics(new)
+        failed = [(t[0], t[1]) for t in response.topic_errors if t[1] not in (0, ALREADY_EXISTS)]
+        if failed:
+            raise RuntimeError(f"could not create topics: {failed}")
+        await check_partitions(admin, settings, [*names, *compacted])
+    finally:
+        await admin.close()
+
+
+async def check_partitions(
+    admin: AIOKafkaAdminClient, settings: Settings, names: list[str]
+) -> None:
+    # A topic that the broker auto-created with another partition count would put a workflow's
+    # events and its state on different partitions: refuse to start rather than mix them.
+    for _ in range(50):
+        described = {t["topic"]: t for t in await admin.describe_topics(names)}
+        if all(described.get(n, {}).get("error_code") == 0 for n in names):
+            break
+        await asyncio.sleep(0.2)
+    wrong = {
+        name: len(described[name]["partitions"])
+        for name in names
+        if len(described.get(name, {}).get("partitions", ())) != settings.partitions
+    }
+    if wrong:
+        raise RuntimeError(f"topics whose partition count is not {settings.partitions}: {wrong}")

@@ -1,0 +1,230 @@
+"""A processor: one consumer group reading its input topics in units of work.
+
+A unit of work is a batch of records from the consumer. Each record goes through the processor's
+handler (pure decisions behind a thin shell), which only collects outputs and state changes. Then,
+in this order and with one wait for the broker per step:
+
+  1. the outputs are sent and acknowledged by the broker;
+  2. the state changes are written to the changelog (one record batch per partition, appended
+     whole or not at all) and acknowledged;
+  3. they are written to the local RocksDB with the changelog offset they reached;
+  4. the input offsets after the last record of the unit are committed.
+
+A crash between any two steps re-delivers the unit: handlers are idempotent and event ids are
+derived from their causes, so a redone unit publishes the same events again at most, which every
+consumer ignores. An offset is committed only after every record before it was decided, published
+and stored, because each processor has its own consumer group and processes its records strictly
+in order: no other reader of the topic shares its offsets.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar
+
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
+from mode import Service
+from pydantic import BaseModel
+
+from eventcollab.runtime.kafka import new_consumer, partition_for
+from eventcollab.runtime.store import Store, changelog_key
+from eventcollab.runtime.work import Work
+from eventcollab.settings import Settings
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+Changes: TypeAlias = dict[int, dict[bytes, bytes | None]]
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
+Handler = Callable[[Work, Record], None]
+
+# A unit of work stops taking records once one partition's state changes reach this size, so
+# they fit one record batch (see kafka.MAX_BATCH_BYTES).
+UNIT_BYTES = 256_000
+MAX_RECORDS = 500
+RETRY_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ProcessorSpec:
+    """What a service declares: its name, what it reads, the tables it keeps, its handler."""
+
+    name: str
+    inputs: tuple[str, ...]
+    handler: Handler
+    tables: tuple[str, ...] = ()
+
+
+async def acknowledged(pending: Iterable[asyncio.Future[Any]]) -> list[Any]:
+    return list(await asyncio.gather(*pending))
+
+
+class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, processor: "Processor") -> None:
+        self.processor = processor
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self.processor.revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        await self.processor.assigned(assigned)
+
+
+class Processor(Service):
+    # Kafka clients need the running event loop: they are made when the worker starts.
+    producer: AIOKafkaProducer
+    consumer: AIOKafkaConsumer
+    restorer: AIOKafkaConsumer
+
+    def __init__(self, spec: ProcessorSpec, settings: Settings, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.spec = spec
+        self.settings = settings
+        self.group = settings.group_of(spec.name)
+        changelog = settings.changelog_of(spec.name)
+        self.store = Store(settings.data_dir / self.group, changelog) if spec.tables else None
+        self.lock = asyncio.Lock()
+        self.ready = asyncio.Event()
+        self.owned: set[int] = set()
+        self.rebalancing = True
+        self.finished: dict[TopicPartition, int] = {}
+        self.loop_task: asyncio.Task[None] | None = None
+        self.stopping = False
+
+    @property
+    def changelog(self) -> str | None:
+        return self.store.changelog if self.store else None
+
+    def use(self, producer: AIOKafkaProducer) -> "Processor":
+        self.producer = producer
+        return self
+
+    async def on_start(self) -> None:
+        self.consumer = new_consumer(self.settings, self.group, max_poll_records=MAX_RECORDS)
+        self.restorer = new_consumer(self.settings, None)
+        await self.restorer.start()
+        self.consumer.subscribe(list(self.spec.inputs), listener=Rebalance(self))
+        await self.consumer.start()
+        self.loop_task = asyncio.create_task(self.run(), name=f"processor-{self.spec.name}")
+
+    async def on_stop(self) -> None:
+        self.stopping = True
+        if self.loop_task is not None:
+            await asyncio.wait_for(asyncio.shield(self.loop_task), timeout=30)
+        await self.consumer.stop()
+        await self.restorer.stop()
+        if self.store is not None:
+            self.store.close()
+
+    async def run(self) -> None:
+        while not self.stopping:
+            try:
+                batch = await self.consumer.getmany(timeout_ms=500, max_records=MAX_RECORDS)
+                if batch:
+                    async with self.lock:
+                        await self.process(batch)
+            except Exception:
+                log.exception("%s: unit of work failed; reading again from the last commit", self)
+                await self.rewind()
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def process(self, batch: dict[TopicPartition, list[Record]]) -> None:
+        owned = self.consumer.assignment()
+        work = Work(self.store)
+        for tp, records in batch.items():
+            if tp not in owned:
+                continue  # fetched before a rebalance took the partition away
+            work.take(tp)
+            for record in records:
+                self.spec.handler(work, record)
+                work.finished(tp, record.offset)
+                if work.largest_change >= UNIT_BYTES:
+                    await self.commit(work)
+                    work = Work(self.store)
+                    work.take(tp)
+        await self.commit(work)
+
+    async def commit(self, work: Work) -> None:
+        send = self.producer.send
+        await acknowledged([await send(t, v, key=k.encode()) for t, k, v in work.outputs])
+        if self.store is not None and work.changes:
+            reached = await self.write_changelog(work.changes)
+            for number, changes in work.changes.items():
+                self.store.partition(number).write(changes, reached[number])
+        if work.done:
+            await self.consumer.commit(work.done)
+            self.finished.update(work.done)
+
+    async def write_changelog(self, changes: Changes) -> dict[int, int]:
+        """Append each partition's changes as one record batch; returns the offsets reached."""
+        assert self.store is not None
+        pending: dict[int, asyncio.Future[Any]] = {}
+        for number, entries in changes.items():
+            batch = self.producer.create_batch()
+            for key, value in entries.items():
+                appended = batch.append(key=key, value=value, timestamp=None)
+                assert appended is not None, "a unit's state changes outgrew one record batch"
+            batch.close()
+            pending[number] = await self.producer.send_batch(
+                batch, self.store.changelog, partition=number
+            )
+        metadata = await acknowledged(pending.values())
+        return {
+            number: meta.offset + len(changes[number])
+            for number, meta in zip(pending, metadata, strict=True)
+        }
+
+    async def rewind(self) -> None:
+        """Read again from the offset after the last record this processor finished."""
+        try:
+            for tp in self.consumer.assignment():
+                offset = self.finished.get(tp)
+                if offset is None:
+                    offset = await self.consumer.committed(tp)
+                if offset is None:
+                    await self.consumer.seek_to_beginning(tp)
+                else:
+                    self.consumer.seek(tp, offset)
+        except Exception:
+            log.exception("%s: could not rewind; retrying", self)
+
+    async def revoked(self, revoked: list[TopicPartition]) -> None:
+        # Waiting for the lock lets the unit in progress finish and commit before another
+        # worker takes its partitions.
+        async with self.lock:
+            self.rebalancing = True
+            self.owned = set()
+            self.finished.clear()
+
+    async def assigned(self, assigned: list[TopicPartition]) -> None:
+        async with self.lock:
+            numbers = sorted({tp.partition for tp in assigned})
+            if self.store is not None:
+                read = await self.store.restore(self.restorer, numbers)
+                log.info("%s: restored %d state records for partitions %s", self, read, numbers)
+            self.owned = set(numbers)
+            self.rebalancing = False
+            self.ready.set()
+
+    @property
+    def serving(self) -> bool:
+        """False while state is being (re)assigned or restored: a read could miss what exists."""
+        return self.ready.is_set() and not self.rebalancing
+
+    def lookup(self, table: str, key: str, model: type[M]) -> M | None:
+        """The stored state of `key`, when this worker owns its partition (else None)."""
+        partition = partition_for(key, self.settings.partitions)
+        if self.store is None or partition not in self.owned:
+            return None
+        raw = self.store.partition(partition).get(changelog_key(table, key))
+        return None if raw is None else model.model_validate_json(raw)
+
+    def __str__(self) -> str:
+        return f"processor {self.spec.name}"

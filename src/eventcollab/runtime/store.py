@@ -1,0 +1,112 @@
+"""A processor's state: RocksDB per partition, backed by a compacted changelog topic.
+
+Every state change goes to the changelog first and to the local RocksDB after the broker has it,
+together with the changelog offset it reached (the checkpoint). A worker that takes over a
+partition, or restarts with a lost or stale data folder, reads the changelog from its checkpoint
+to the end before it processes anything: the changelog is the truth, RocksDB a cache of it.
+"""
+
+import logging
+import shutil
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rocksdict import Options, Rdict, WriteBatch
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT = b"\x00checkpoint"  # no table name starts with a NUL byte
+
+
+def changelog_key(table: str, key: str) -> bytes:
+    return f"{table}/{key}".encode()
+
+
+class PartitionStore:
+    """The state of one partition of one processor, on local disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = Rdict(str(path), Options(raw_mode=True))
+
+    @property
+    def checkpoint(self) -> int:
+        raw = self.db.get(CHECKPOINT)
+        return int(raw) if raw is not None else 0
+
+    def get(self, key: bytes) -> bytes | None:
+        value: bytes | None = self.db.get(key)
+        return value
+
+    def write(self, changes: dict[bytes, bytes | None], checkpoint: int) -> None:
+        """Apply changes and the changelog offset they reach, atomically."""
+        batch = WriteBatch(raw_mode=True)
+        for key, value in changes.items():
+            if value is None:
+                batch.delete(key)
+            else:
+                batch.put(key, value)
+        batch.put(CHECKPOINT, str(checkpoint).encode())
+        self.db.write(batch)
+
+    def wipe(self) -> "PartitionStore":
+        self.db.close()
+        shutil.rmtree(self.path, ignore_errors=True)
+        return PartitionStore(self.path)
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class Store:
+    """Every partition of one processor's state, and their changelog topic."""
+
+    def __init__(self, root: Path, changelog: str) -> None:
+        self.root = root
+        self.changelog = changelog
+        self.partitions: dict[int, PartitionStore] = {}
+
+    def partition(self, number: int) -> PartitionStore:
+        if number not in self.partitions:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.partitions[number] = PartitionStore(self.root / f"{number}.db")
+        return self.partitions[number]
+
+    async def restore(self, consumer: AIOKafkaConsumer, numbers: list[int]) -> int:
+        """Bring the given partitions up to the end of the changelog; returns records read."""
+        tps = [TopicPartition(self.changelog, n) for n in numbers]
+        if not tps:
+            return 0
+        ends = await consumer.end_offsets(tps)
+        starts = await consumer.beginning_offsets(tps)
+        read = 0
+        for tp in tps:
+            store = self.partition(tp.partition)
+            if not starts[tp] <= store.checkpoint <= ends[tp]:
+                # The changelog was recreated or trimmed under us: this copy belongs to another log.
+                log.warning("%s: local state does not match the changelog; rebuilding", tp)
+                store = self.partitions[tp.partition] = store.wipe()
+            read += await self.catch_up(consumer, tp, store, ends[tp])
+        return read
+
+    async def catch_up(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, store: PartitionStore, end: int
+    ) -> int:
+        position, read = store.checkpoint, 0
+        if position >= end:
+            return 0
+        consumer.assign([tp])
+        consumer.seek(tp, position)
+        while position < end:
+            records = (await consumer.getmany(tp, timeout_ms=1000)).get(tp, [])
+            # Compaction leaves holes in the offsets: the consumer's position is what counts.
+            position = await consumer.position(tp)
+            if records:
+                store.write({r.key: r.value for r in records}, position)
+                read += len(records)
+        return read
+
+    def close(self) -> None:
+        for store in self.partitions.values():
+            store.close()
+        self.partitions.clear()

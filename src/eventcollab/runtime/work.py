@@ -1,0 +1,57 @@
+"""A unit of work: what a processor decided for a batch of records, not yet on the broker."""
+
+from collections import defaultdict
+from typing import TypeVar
+
+from aiokafka import TopicPartition
+from pydantic import BaseModel
+
+from eventcollab.codec import encode
+from eventcollab.runtime.store import Store, changelog_key
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Work:
+    """Handlers read state, store new state and emit records through this; nothing is sent yet.
+
+    State is read and written on the partition of the record in hand: every input is keyed like
+    the state it touches, so that partition is also the state's partition.
+    """
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+        self.outputs: list[tuple[str, str, bytes]] = []
+        self.changes: dict[int, dict[bytes, bytes | None]] = defaultdict(dict)
+        self.changed_bytes: dict[int, int] = defaultdict(int)
+        self.done: dict[TopicPartition, int] = {}
+        self.partition = 0
+
+    def take(self, tp: TopicPartition) -> None:
+        self.partition = tp.partition
+
+    def finished(self, tp: TopicPartition, offset: int) -> None:
+        self.done[tp] = offset + 1
+
+    def load(self, table: str, key: str, model: type[M]) -> M | None:
+        raw = self.raw(changelog_key(table, key))
+        return None if raw is None else model.model_validate_json(raw)
+
+    def raw(self, key: bytes) -> bytes | None:
+        pending = self.changes.get(self.partition, {})
+        if key in pending:
+            return pending[key]
+        assert self.store is not None, "a processor without tables has no state to read"
+        return self.store.partition(self.partition).get(key)
+
+    def save(self, table: str, key: str, state: BaseModel) -> None:
+        value = encode(state)
+        self.changes[self.partition][changelog_key(table, key)] = value
+        self.changed_bytes[self.partition] += len(value)
+
+    def emit(self, topic: str, key: str, value: BaseModel) -> None:
+        self.outputs.append((topic, key, encode(value)))
+
+    @property
+    def largest_change(self) -> int:
+        return max(self.changed_bytes.values(), default=0)

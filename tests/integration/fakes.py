@@ -1,0 +1,102 @@
+"""Stand-ins for the Kafka clients of a processor: every send is a future the test resolves.
+
+Nothing here is resolved in advance: a test decides when the broker "acknowledges", so it can
+prove what a processor does before and after that moment.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka.structs import RecordMetadata
+
+
+@dataclass
+class Sent:
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    partition: int | None
+    ack: asyncio.Future[Any]
+
+
+class FakeBatch:
+    def __init__(self) -> None:
+        self.records: list[tuple[bytes, bytes | None]] = []
+
+    def append(self, *, key: bytes, value: bytes | None, timestamp: Any) -> object:
+        self.records.append((key, value))
+        return object()
+
+    def close(self) -> None:
+        pass
+
+
+@dataclass
+class FakeProducer:
+    """Records every send; `acknowledge()` plays the broker, `fail()` a broker that refuses."""
+
+    sent: list[Sent] = field(default_factory=list)
+    offsets: dict[tuple[str, int], int] = field(default_factory=dict)
+    auto: bool = False
+
+    async def send(self, topic: str, value: bytes, key: bytes | None = None) -> Any:
+        return self.record(topic, key, value, None)
+
+    def create_batch(self) -> FakeBatch:
+        return FakeBatch()
+
+    async def send_batch(self, batch: FakeBatch, topic: str, *, partition: int) -> Any:
+        ack = self.record(topic, None, None, partition)
+        ack.batch = batch.records  # type: ignore[attr-defined]
+        return ack
+
+    def record(
+        self, topic: str, key: bytes | None, value: bytes | None, partition: int | None
+    ) -> Any:
+        ack = asyncio.get_running_loop().create_future()
+        self.sent.append(Sent(topic, key, value, partition, ack))
+        if self.auto:
+            self.resolve(self.sent[-1])
+        return ack
+
+    def resolve(self, sent: Sent) -> None:
+        partition = sent.partition or 0
+        base = self.offsets.get((sent.topic, partition), 0)
+        count = len(getattr(sent.ack, "batch", [None]))
+        self.offsets[(sent.topic, partition)] = base + count
+        tp = TopicPartition(sent.topic, partition)
+        sent.ack.set_result(RecordMetadata(sent.topic, partition, tp, base, -1, 0, -1))
+
+    def acknowledge(self) -> int:
+        pending = [s for s in self.sent if not s.ack.done()]
+        for sent in pending:
+            self.resolve(sent)
+        return len(pending)
+
+    def fail(self, error: Exception) -> None:
+        for sent in self.sent:
+            if not sent.ack.done():
+                sent.ack.set_exception(error)
+
+    def to(self, topic: str) -> list[Sent]:
+        return [s for s in self.sent if s.topic == topic]
+
+
+@dataclass
+class FakeConsumer:
+    assigned: set[TopicPartition] = field(default_factory=set)
+    commits: list[dict[TopicPartition, int]] = field(default_factory=list)
+
+    def assignment(self) -> set[TopicPartition]:
+        return self.assigned
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.commits.append(dict(offsets))
+
+
+def record(topic: str, partition: int, offset: int, key: str, value: bytes) -> Any:
+    return ConsumerRecord(
+        topic, partition, offset, 0, 0, key.encode(), value, None, len(key), len(value), ()
+    )

@@ -1,0 +1,67 @@
+"""Real processors of the app, with a real RocksDB store in a temp folder and fake Kafka clients."""
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+from aiokafka import TopicPartition
+
+from eventcollab import topics
+from eventcollab.app import PROCESSORS
+from eventcollab.runtime.kafka import partition_for
+from eventcollab.runtime.processor import Processor
+from eventcollab.settings import Settings
+from tests.integration.fakes import FakeConsumer, FakeProducer, record
+
+PARTITIONS = 4
+
+
+def settings(data_dir: Path) -> Settings:
+    return Settings(
+        app_id="harness", data_dir=data_dir, partitions=PARTITIONS, payment_limit=Decimal("1000")
+    )
+
+
+class Harness:
+    """One processor fed record by record, as its consumer would deliver them."""
+
+    def __init__(self, name: str, data_dir: Path, producer: FakeProducer | None = None) -> None:
+        self.settings = settings(data_dir)
+        self.names = topics.declare(self.settings)
+        [spec] = [
+            spec
+            for make in PROCESSORS.values()
+            for spec in make(self.settings, self.names)
+            if spec.name == name
+        ]
+        self.processor = Processor(spec, self.settings)
+        self.producer = producer or FakeProducer(auto=True)
+        self.processor.use(self.producer)  # type: ignore[arg-type]
+        inputs = {TopicPartition(t, p) for t in spec.inputs for p in range(PARTITIONS)}
+        self.consumer = FakeConsumer(assigned=inputs)
+        self.processor.consumer = self.consumer  # type: ignore[assignment]
+        self.processor.owned = set(range(PARTITIONS))
+        self.offsets = count()
+
+    def batch(self, topic: str, key: str, *values: bytes) -> dict[TopicPartition, list[Any]]:
+        partition = partition_for(key, PARTITIONS)
+        records = [record(topic, partition, next(self.offsets), key, v) for v in values]
+        return {TopicPartition(topic, partition): records}
+
+    async def feed(self, topic: str, key: str, *values: bytes) -> None:
+        await self.processor.process(self.batch(topic, key, *values))
+
+    def emitted(self, topic: str) -> list[bytes]:
+        return [s.value for s in self.producer.to(topic) if s.value is not None]
+
+
+async def until(condition: Callable[[], object], turns: int = 200) -> None:
+    """Let the event loop run until `condition` holds; fail if it never does."""
+    for _ in range(turns):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition never held")

@@ -1,0 +1,140 @@
+"""What a processor does before and after the broker acknowledges: the order of a unit of work.
+
+The fake producer resolves nothing by itself, so each test decides when the broker answers and
+checks that state is stored and offsets committed only after every earlier step was acknowledged.
+"""
+
+import asyncio
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+
+from eventcollab.codec import decode_event, encode
+from eventcollab.domain.inventory import StockLevel
+from eventcollab.domain.payments import Payment
+from eventcollab.models import AddStock
+from eventcollab.runtime import processor as processor_module
+from tests.integration.fakes import FakeProducer
+from tests.integration.processors import Harness, until
+from tests.integration.test_processors import order_placed
+
+
+async def reserve_command(data_dir: Path) -> bytes:
+    payments, inventory = Harness("payments", data_dir), Harness("inventory", data_dir)
+    placed = order_placed()
+    await payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
+    await inventory.feed(
+        inventory.names.payments, placed.correlation_id, *payments.emitted(payments.names.payments)
+    )
+    [reserve] = inventory.emitted(inventory.names.stock_commands)
+    return reserve
+
+
+async def test_stock_keeper_stores_and_commits_only_after_each_acknowledgement(
+    tmp_path: Path,
+) -> None:
+    reserve = await reserve_command(tmp_path / "upstream")
+    producer = FakeProducer()
+    stock = Harness("stock", tmp_path / "stock", producer)
+    restock = encode(AddStock(command_id=uuid4(), sku="PEN", quantity=3))
+    changelog = stock.processor.changelog
+
+    unit = asyncio.create_task(
+        stock.processor.process(stock.batch(stock.names.stock_commands, "PEN", restock, reserve))
+    )
+    await until(lambda: producer.to(stock.names.inventory))
+    assert producer.to(changelog or "") == []  # state goes out only after the events
+    producer.acknowledge()  # the broker has StockReserved
+    await until(lambda: producer.to(changelog or ""))
+    assert stock.processor.lookup("stock", "PEN", StockLevel) is None
+    assert stock.consumer.commits == []
+    producer.acknowledge()  # the broker has the changelog batch
+    await unit
+
+    assert stock.processor.lookup("stock", "PEN", StockLevel) == StockLevel(available=2)
+    assert [list(c.values()) for c in stock.consumer.commits] == [[2]]
+
+
+async def test_a_state_change_reaches_the_changelog_as_one_batch_per_partition(
+    tmp_path: Path,
+) -> None:
+    reserve = await reserve_command(tmp_path / "upstream")
+    stock = Harness("stock", tmp_path / "stock")
+    restock = encode(AddStock(command_id=uuid4(), sku="PEN", quantity=3))
+
+    await stock.feed(stock.names.stock_commands, "PEN", restock, reserve)
+
+    [batch] = stock.producer.to(stock.processor.changelog or "")
+    keys = sorted(key for key, _ in batch.ack.batch)  # type: ignore[attr-defined]
+    assert keys[0] == b"stock/PEN" and keys[1].startswith(b"stock_ledger/PEN/")
+    assert len(keys) == 3  # the level once (its last value), both ledger entries
+
+
+async def test_a_refused_acknowledgement_stores_nothing_and_commits_nothing(
+    tmp_path: Path,
+) -> None:
+    producer = FakeProducer()
+    payments = Harness("payments", tmp_path, producer)
+    placed = order_placed()
+
+    unit = asyncio.create_task(
+        payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
+    )
+    await until(lambda: producer.sent)
+    producer.fail(ConnectionError("broker gone"))
+
+    with pytest.raises(ConnectionError):
+        await unit
+    assert payments.processor.lookup("payments", placed.correlation_id, Payment) is None
+    assert payments.consumer.commits == []
+    assert producer.to(payments.processor.changelog or "") == []
+
+
+async def test_after_a_failed_unit_the_same_records_decide_the_same_events(
+    tmp_path: Path,
+) -> None:
+    producer = FakeProducer()
+    payments = Harness("payments", tmp_path, producer)
+    placed = order_placed()
+    first = asyncio.create_task(
+        payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
+    )
+    await until(lambda: producer.sent)
+    producer.fail(ConnectionError("broker gone"))
+    with pytest.raises(ConnectionError):
+        await first
+
+    producer.auto = True
+    await payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
+
+    sent = [decode_event(s.value or b"") for s in producer.to(payments.names.payments)]
+    assert len(sent) == 2
+    assert sent[0].event_id == sent[1].event_id  # the same event again, which consumers ignore
+
+
+async def test_records_of_a_partition_taken_away_are_not_processed(tmp_path: Path) -> None:
+    payments = Harness("payments", tmp_path)
+    placed = order_placed()
+    batch = payments.batch(payments.names.orders, placed.correlation_id, encode(placed))
+    [tp] = batch
+    payments.consumer.assigned.discard(tp)
+
+    await payments.processor.process(batch)
+
+    assert payments.producer.sent == []
+    assert payments.consumer.commits == []
+
+
+async def test_a_unit_is_split_when_its_state_changes_outgrow_one_record_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processor_module, "UNIT_BYTES", 1)  # every state change fills a unit
+    tracker = Harness("tracker", tmp_path)
+    placed = [order_placed() for _ in range(3)]
+    key = placed[0].correlation_id
+
+    await tracker.feed(tracker.names.orders, key, *(encode(p) for p in placed))
+
+    assert [list(c.values()) for c in tracker.consumer.commits] == [[1], [2], [3]]
+    assert len(tracker.producer.to(tracker.processor.changelog or "")) == 3
