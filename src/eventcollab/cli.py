@@ -10,6 +10,7 @@ from faust.cli import argument, option
 from pydantic import ValidationError
 
 from eventcollab import demo as demo_orders
+from eventcollab.audit.command import install_audit_command
 from eventcollab.codec import encode
 from eventcollab.models import AddStock
 from eventcollab.runtime.kafka import declare_topics, new_producer
@@ -52,6 +53,8 @@ async def add_stock(settings: Settings, topics: Topics, sku: str, quantity: int)
 
 
 def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
+    install_audit_command(app, settings)
+
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:
         """Print a workflow's status and timeline, as the tracker knows it."""

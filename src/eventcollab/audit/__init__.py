@@ -1,0 +1,1 @@
+"""`eventcollab audit`: check the whole log of a deployment for broken workflows, off the worker."""
