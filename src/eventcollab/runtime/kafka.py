@@ -6,6 +6,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.partitioner import murmur2
 
 from eventcollab.settings import Settings
@@ -46,6 +47,10 @@ def new_consumer(settings: Settings, group: str | None, **options: Any) -> AIOKa
         auto_offset_reset="earliest",
         session_timeout_ms=int(settings.session_timeout * 1000),
         heartbeat_interval_ms=int(min(3.0, settings.session_timeout / 3) * 1000),
+        # Range gives each member the same partition numbers of every input topic (they all
+        # have one partition count), so a key's events and its state stay with one member.
+        # aiokafka's default, round robin, would split them.
+        partition_assignment_strategy=(RangePartitionAssignor,),
         **options,
     )
 

@@ -107,7 +107,11 @@ class Processor(Service):
         return self
 
     async def on_start(self) -> None:
-        self.consumer = new_consumer(self.settings, self.group, max_poll_records=MAX_RECORDS)
+        # The client id names the worker, so the group's members show who runs the processor.
+        client_id = f"{self.settings.worker_id}/{self.spec.name}"
+        self.consumer = new_consumer(
+            self.settings, self.group, client_id=client_id, max_poll_records=MAX_RECORDS
+        )
         self.restorer = new_consumer(self.settings, None)
         await self.restorer.start()
         self.consumer.subscribe(list(self.spec.inputs), listener=Rebalance(self))
