@@ -140,10 +140,10 @@ class Processor(Service):
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def process(self, batch: dict[TopicPartition, list[Record]]) -> None:
-        owned = self.consumer.assignment()
+        assigned = self.consumer.assignment()
         work = Work(self.store)
         for tp, records in batch.items():
-            if tp not in owned:
+            if tp not in assigned or tp.partition not in self.owned:
                 continue  # fetched before a rebalance took the partition away
             work.take(tp)
             for record in records:
@@ -210,12 +210,23 @@ class Processor(Service):
     async def assigned(self, assigned: list[TopicPartition]) -> None:
         async with self.lock:
             numbers = sorted({tp.partition for tp in assigned})
-            if self.store is not None:
-                read = await self.store.restore(self.restorer, numbers)
-                log.info("%s: restored %d state records for partitions %s", self, read, numbers)
+            await self.restore(numbers)
             self.owned = set(numbers)
             self.rebalancing = False
             self.ready.set()
+
+    async def restore(self, numbers: list[int]) -> None:
+        """Restore until it succeeds: deciding on a state that is not restored could double an
+        effect, and the consumer fetches nothing until this returns."""
+        while self.store is not None and not self.stopping:
+            try:
+                read = await self.store.restore(self.restorer, numbers)
+            except Exception:
+                log.exception("%s: restoring partitions %s failed; retrying", self, numbers)
+                await asyncio.sleep(RETRY_SECONDS)
+            else:
+                log.info("%s: restored %d state records for partitions %s", self, read, numbers)
+                return
 
     @property
     def serving(self) -> bool:
