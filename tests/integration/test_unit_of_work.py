@@ -13,7 +13,7 @@ import pytest
 from eventcollab.codec import decode_event, encode
 from eventcollab.domain.inventory import StockLevel
 from eventcollab.domain.payments import Payment
-from eventcollab.models import AddStock
+from eventcollab.models import AddStock, OrderPlaced
 from eventcollab.runtime import processor as processor_module
 from tests.integration.fakes import FakeProducer
 from tests.integration.processors import Harness, until
@@ -71,6 +71,17 @@ async def test_a_state_change_reaches_the_changelog_as_one_batch_per_partition(
     assert len(keys) == 3  # the level once (its last value), both ledger entries
 
 
+async def refused(payments: Harness, placed: OrderPlaced) -> None:
+    """Feed `placed` and have the broker refuse what the unit sends; the unit must fail."""
+    unit = asyncio.create_task(
+        payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
+    )
+    await until(lambda: payments.producer.sent)
+    payments.producer.fail(ConnectionError("broker gone"))
+    with pytest.raises(ConnectionError):
+        await unit
+
+
 async def test_a_refused_acknowledgement_stores_nothing_and_commits_nothing(
     tmp_path: Path,
 ) -> None:
@@ -78,14 +89,8 @@ async def test_a_refused_acknowledgement_stores_nothing_and_commits_nothing(
     payments = Harness("payments", tmp_path, producer)
     placed = order_placed()
 
-    unit = asyncio.create_task(
-        payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
-    )
-    await until(lambda: producer.sent)
-    producer.fail(ConnectionError("broker gone"))
+    await refused(payments, placed)
 
-    with pytest.raises(ConnectionError):
-        await unit
     assert payments.processor.lookup("payments", placed.correlation_id, Payment) is None
     assert payments.consumer.commits == []
     assert producer.to(payments.processor.changelog or "") == []
@@ -97,13 +102,7 @@ async def test_after_a_failed_unit_the_same_records_decide_the_same_events(
     producer = FakeProducer()
     payments = Harness("payments", tmp_path, producer)
     placed = order_placed()
-    first = asyncio.create_task(
-        payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
-    )
-    await until(lambda: producer.sent)
-    producer.fail(ConnectionError("broker gone"))
-    with pytest.raises(ConnectionError):
-        await first
+    await refused(payments, placed)
 
     producer.auto = True
     await payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
