@@ -86,14 +86,35 @@ class FakeProducer:
 
 @dataclass
 class FakeConsumer:
+    """Hands out scripted batches, then calls `when_empty` (a processor's stop, say)."""
+
     assigned: set[TopicPartition] = field(default_factory=set)
     commits: list[dict[TopicPartition, int]] = field(default_factory=list)
+    batches: list[dict[TopicPartition, list[Any]]] = field(default_factory=list)
+    seeks: list[tuple[TopicPartition, int]] = field(default_factory=list)
+    when_empty: Any = None
 
     def assignment(self) -> set[TopicPartition]:
         return self.assigned
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         self.commits.append(dict(offsets))
+
+    async def getmany(self, timeout_ms: int, max_records: int) -> dict[TopicPartition, list[Any]]:
+        if not self.batches:
+            self.when_empty()
+            return {}
+        return self.batches.pop(0)
+
+    async def committed(self, tp: TopicPartition) -> int | None:
+        offsets = [c[tp] for c in self.commits if tp in c]
+        return offsets[-1] if offsets else None
+
+    def seek(self, tp: TopicPartition, offset: int) -> None:
+        self.seeks.append((tp, offset))
+
+    async def seek_to_beginning(self, tp: TopicPartition) -> None:
+        self.seeks.append((tp, 0))
 
 
 def record(topic: str, partition: int, offset: int, key: str, value: bytes) -> Any:

@@ -5,7 +5,9 @@ checks that state is stored and offsets committed only after every earlier step 
 """
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -15,7 +17,8 @@ from eventcollab.domain.inventory import StockLevel
 from eventcollab.domain.payments import Payment
 from eventcollab.models import AddStock, OrderPlaced
 from eventcollab.runtime import processor as processor_module
-from tests.integration.fakes import FakeProducer
+from eventcollab.runtime.work import Work
+from tests.integration.fakes import FakeProducer, record
 from tests.integration.processors import Harness, until
 from tests.integration.test_processors import order_placed
 
@@ -137,3 +140,34 @@ async def test_a_unit_is_split_when_its_state_changes_outgrow_one_record_batch(
 
     assert [list(c.values()) for c in tracker.consumer.commits] == [[1], [2], [3]]
     assert len(tracker.producer.to(tracker.processor.changelog or "")) == 3
+
+
+async def test_a_unit_that_fails_is_read_again_from_after_the_last_finished_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processor_module, "RETRY_SECONDS", 0)
+    payments = Harness("payments", tmp_path)
+    first, second = order_placed(), order_placed()
+    handler, calls = payments.processor.spec.handler, []
+
+    def fails_once(work: Work, record: Any) -> None:
+        calls.append(record.offset)
+        if calls.count(record.offset) == 1 and record.offset == 1:
+            raise RuntimeError("a bug that a retry gets past")
+        handler(work, record)
+
+    payments.processor.spec = replace(payments.processor.spec, handler=fails_once)
+    one = payments.batch(payments.names.orders, first.correlation_id, encode(first))
+    [tp] = one
+    record_1 = record(tp.topic, tp.partition, 1, second.correlation_id, encode(second))
+    payments.consumer.batches = [one, {tp: [record_1]}, {tp: [record_1]}]
+    payments.consumer.when_empty = lambda: setattr(payments.processor, "stopping", True)
+
+    await payments.processor.run()
+
+    seeks = dict(payments.consumer.seeks)
+    assert seeks[tp] == 1  # back to the record that failed, not past it
+    assert set(seeks.values()) == {0, 1}  # the other partitions: their commits (none yet)
+    assert payments.consumer.commits == [{tp: 1}, {tp: 2}]
+    assert calls == [0, 1, 1]
+    assert len(payments.emitted(payments.names.payments)) == 2
