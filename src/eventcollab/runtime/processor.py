@@ -50,6 +50,7 @@ Handler = Callable[[Work, Record], None]
 UNIT_BYTES = 256_000
 MAX_RECORDS = 500
 RETRY_SECONDS = 1.0
+STOP_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,12 @@ class Processor(Service):
     async def on_stop(self) -> None:
         self.stopping = True
         if self.loop_task is not None:
-            await asyncio.wait_for(asyncio.shield(self.loop_task), timeout=30)
+            try:
+                await asyncio.wait_for(asyncio.shield(self.loop_task), timeout=STOP_SECONDS)
+            except TimeoutError:
+                # Nothing of the unsent unit was committed: the next owner does it again.
+                log.warning("%s: unit of work unfinished after %d s; leaving", self, STOP_SECONDS)
+                self.loop_task.cancel()
         await self.consumer.stop()
         await self.restorer.stop()
         if self.store is not None:
@@ -136,7 +142,8 @@ class Processor(Service):
                         await self.process(batch)
             except Exception:
                 log.exception("%s: unit of work failed; reading again from the last commit", self)
-                await self.rewind()
+                async with self.lock:
+                    await self.rewind()
                 await asyncio.sleep(RETRY_SECONDS)
 
     async def process(self, batch: dict[TopicPartition, list[Record]]) -> None:
