@@ -59,6 +59,11 @@ def create_app(settings: Settings | None = None) -> Any:
         datadir=str(settings.data_dir / settings.worker_id),
         web_host=settings.web_host,
         web_port=settings.web_port,
+        # Faust's own consumer group holds a stop until a killed worker's member expires: with
+        # Faust's defaults that is a minute after a kill -9.
+        broker_session_timeout=settings.session_timeout,
+        broker_rebalance_timeout=settings.session_timeout,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         autodiscover=False,
     )
     names = topics.declare(settings)

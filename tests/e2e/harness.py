@@ -2,34 +2,28 @@
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
-from uuid import uuid4
 
 import aiohttp
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from eventcollab.codec import decode_event
+
+# Process management lives in eventcollab.crash.processes, shared with the crash suite; the tests
+# keep importing it from here. A worker is ready once its log shows the runtime's READY line.
+from eventcollab.crash.processes import EVENTCOLLAB as EVENTCOLLAB
+from eventcollab.crash.processes import Deployment as Deployment
+from eventcollab.crash.processes import Worker as Worker
+from eventcollab.crash.processes import free_port as free_port
 from eventcollab.models import Event
+from eventcollab.runtime.kafka import read_from_start
+from eventcollab.runtime.worker import READY as READY
 
 BROKER = os.environ.get("EVENTCOLLAB_BROKER", "kafka://127.0.0.1:9092")
 BOOTSTRAP = BROKER.removeprefix("kafka://")
-EVENTCOLLAB = Path(sys.executable).with_name("eventcollab")
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 60.0) -> T:
@@ -42,122 +36,6 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"no result within {timeout} s")
         await asyncio.sleep(0.2)
-
-
-READY = "[^Worker]: Ready"
-
-
-@dataclass
-class Worker:
-    name: str
-    port: int
-    log: Path
-    env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
-    log_offset: int = 0
-
-    def start(self) -> "Worker":
-        # The Procfile's form: the component is chosen by --service.
-        args = [str(EVENTCOLLAB), "--service", self.name, "worker", "-l", "info"]
-        args += ["--web-port", str(self.port)]
-        self.log_offset = self.log.stat().st_size if self.log.exists() else 0
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                args, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        return self
-
-    def wait_ready(self, timeout: float = 120.0) -> "Worker":
-        deadline = time.monotonic() + timeout
-        while READY not in self.log.read_text()[self.log_offset :]:
-            assert self.process is not None and self.process.poll() is None, self.tail()
-            assert time.monotonic() < deadline, f"{self.name} not ready\n{self.tail()}"
-            time.sleep(0.2)
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL: no clean shutdown and no last commit, as when a machine dies."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log.read_text().splitlines()[-lines:])
-
-
-@dataclass
-class Deployment:
-    """One isolated namespace on the shared broker: its own app id, topics and data folders."""
-
-    root: Path
-    run_id: str = field(default_factory=lambda: f"e2e-{uuid4().hex[:10]}")
-    tracker_port: int = field(default_factory=free_port)
-    orders_port: int = field(default_factory=free_port)
-    workers: list[Worker] = field(default_factory=list)
-
-    def topic(self, name: str) -> str:
-        return f"{self.run_id}-{name}"
-
-    def env(self, service: str) -> dict[str, str]:
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith("EVENTCOLLAB_")}
-        return {
-            **inherited,
-            "EVENTCOLLAB_BROKER": BROKER,
-            "EVENTCOLLAB_APP_ID": self.run_id,
-            "EVENTCOLLAB_TOPIC_PREFIX": f"{self.run_id}-",
-            "EVENTCOLLAB_DATA_DIR": str(self.datadir(service)),
-            "EVENTCOLLAB_TRACKER_URL": self.tracker_url,
-            "EVENTCOLLAB_ORDERS_URL": self.orders_url,
-        }
-
-    def worker(self, service: str = "all") -> Worker:
-        if service == "all":
-            self.orders_port = self.tracker_port  # one web server serves both
-        ports = {"all": self.tracker_port, "tracker": self.tracker_port, "orders": self.orders_port}
-        port = ports.get(service) or free_port()
-        worker = Worker(service, port, self.root / f"{service}.log", self.env(service))
-        self.workers.append(worker)
-        return worker
-
-    def datadir(self, service: str = "all") -> Path:
-        return self.root / f"data-{service}"
-
-    @property
-    def tracker_url(self) -> str:
-        return f"http://127.0.0.1:{self.tracker_port}"
-
-    @property
-    def orders_url(self) -> str:
-        return f"http://127.0.0.1:{self.orders_port}"
-
-    def run_command(self, *args: str) -> str:
-        env = self.env("all")
-        done = subprocess.run(
-            [str(EVENTCOLLAB), *args], env=env, capture_output=True, timeout=120, check=False
-        )
-        assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
-        return done.stdout.decode()
-
-    def stop(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-
-    def crashes(self) -> list[str]:
-        """Agent crashes in any worker's log: Faust restarts the agent but drops the event."""
-        return [
-            f"{worker.name}: {line}"
-            for worker in self.workers
-            for line in worker.log.read_text().splitlines()
-            if "Crashed reason=" in line
-        ]
 
 
 async def place_order(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> str:
@@ -210,19 +88,7 @@ async def partitions_of(topic: str) -> set[int]:
 async def read_topic(name: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record on a topic, from the beginning to the current end of each partition."""
     partitions = [TopicPartition(name, p) for p in await partitions_of(name)]
-    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        end = await consumer.end_offsets(partitions)
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        while any([await consumer.position(tp) < end[tp] for tp in partitions]):
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                records.extend(batch)
-        return records
-    finally:
-        await consumer.stop()
+    return await read_from_start(BOOTSTRAP, partitions)
 
 
 async def events_on(topic: str, correlation_id: str | None = None) -> list[Event]:

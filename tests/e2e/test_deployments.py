@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import aiohttp
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.coordinator.protocol import ConsumerProtocolMemberAssignment as Assignment
 
 from eventcollab.settings import SERVICES
 from tests.e2e.conftest import started
@@ -33,6 +34,25 @@ SERVICE_PROCESSORS = {
 
 async def group_members(run_id: str, processors: Iterable[str]) -> dict[str, list[str]]:
     """The client id of every member of each processor's consumer group."""
+    return {
+        group["group"]: sorted(member["client_id"] for member in group["members"])
+        for group in await describe_groups(run_id, processors)
+    }
+
+
+async def assignments(run_id: str, processor: str) -> list[dict[str, set[int]]]:
+    """Each member's partitions of each topic, as the group leader assigned them."""
+    [group] = await describe_groups(run_id, [processor])
+    return [
+        {
+            topic: set(numbers)
+            for topic, numbers in Assignment.decode(m["member_assignment"]).assignment
+        }
+        for m in group["members"]
+    ]
+
+
+async def describe_groups(run_id: str, processors: Iterable[str]) -> list[dict[str, Any]]:
     admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
     await admin.start()
     try:
@@ -45,11 +65,7 @@ async def group_members(run_id: str, processors: Iterable[str]) -> dict[str, lis
         ]
     finally:
         await admin.close()
-    return {
-        group["group"]: sorted(member["client_id"] for member in group["members"])
-        for response in described
-        for group in response["groups"]
-    }
+    return [group for response in described for group in response["groups"]]
 
 
 def three_outcomes(sku: str) -> list[dict[str, Any]]:
@@ -132,3 +148,33 @@ async def test_a_worker_killed_mid_burst_resumes_without_doubling_any_effect(
     for state in states:
         event_ids = [entry["event_id"] for entry in state["timeline"]]
         assert len(event_ids) == len(set(event_ids)) == 5
+
+
+async def test_two_payments_workers_share_the_partitions_and_one_takes_over_from_a_killed_one(
+    deployment: Deployment, http: aiohttp.ClientSession
+) -> None:
+    deployment.settings["EVENTCOLLAB_SESSION_TIMEOUT"] = "6"  # a dead member leaves after 6 s
+    started(deployment, "orders", "inventory", "shipping", "tracker")
+    first = deployment.worker("payments").start()
+    second = deployment.worker("payments", label="payments-2").start()
+    first.wait_ready()
+    second.wait_ready()
+
+    shares = await assignments(deployment.run_id, "payments")
+    assert len(shares) == 2
+    for share in shares:  # each member reads the same partition numbers of both input topics
+        assert share[deployment.topic("orders")] == share[deployment.topic("inventory")]
+    halves = [share[deployment.topic("orders")] for share in shares]
+    assert halves[0] | halves[1] == set(range(8)) and not halves[0] & halves[1]
+    before = await place_three_outcomes(deployment, http)
+
+    first.kill()
+    after = await place_three_outcomes(deployment, http)  # only the second worker is left
+
+    statuses = [s["status"] for s in before + after]
+    assert statuses == ["completed", "rejected", "cancelled"] * 2
+    decisions: dict[str, set[str]] = {}
+    for event in await events_on(deployment.topic("payments")):
+        if event.event_type != "PaymentRefunded":
+            decisions.setdefault(event.correlation_id, set()).add(str(event.event_id))
+    assert {len(decisions[s["correlation_id"]]) for s in before + after} == {1}

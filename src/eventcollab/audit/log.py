@@ -1,12 +1,12 @@
 """Read every audited record from the beginning up to the end offsets taken at start."""
 
-import asyncio
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from eventcollab.audit.model import AuditLog, Record
+from eventcollab.runtime.kafka import read_from_start
 from eventcollab.settings import Settings
 from eventcollab.topics import STOCK_COMMANDS, WORKFLOW_TOPICS
 
@@ -56,41 +56,7 @@ async def partitions_of(bootstrap: str, names: tuple[str, ...]) -> list[Any]:
 
 
 async def read_partitions(bootstrap: str, partitions: list[Any], timeout: float) -> list[Record]:
-    if not partitions:
-        return []
-    # No group and no commits: the audit reads, and leaves no trace on the broker. "earliest":
-    # assign() starts an offset reset of its own, which with the default "latest" can land after
-    # seek_to_beginning and leave the consumer at the end.
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        end: dict[Any, int] = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        records = await drain(consumer, end, timeout)
-    finally:
-        await consumer.stop()
-    return sorted(records, key=lambda r: (r.topic, r.partition, r.offset))
-
-
-async def drain(consumer: Any, end: dict[Any, int], timeout: float) -> list[Record]:
-    """Fetch until every partition reached its end offset; records written since are left out."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    # By position: a record fetched twice (an offset reset racing the seek) is kept once.
-    records: dict[tuple[str, int, int], Record] = {}
-    while pending := [tp for tp in end if await consumer.position(tp) < end[tp]]:
-        if asyncio.get_running_loop().time() > deadline:
-            raise TimeoutError(f"{len(pending)} partitions not read to their end in {timeout} s")
-        batches = await consumer.getmany(*pending, timeout_ms=500)
-        for tp, batch in batches.items():
-            records.update(
-                ((raw.topic, raw.partition, raw.offset), record_of(raw))
-                for raw in batch
-                if raw.offset < end[tp]
-            )
-    return list(records.values())
+    return [record_of(raw) for raw in await read_from_start(bootstrap, partitions, timeout)]
 
 
 def record_of(raw: Any) -> Record:

@@ -4,7 +4,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from aiokafka.partitioner import murmur2
@@ -102,3 +102,34 @@ async def check_partitions(
     }
     if wrong:
         raise RuntimeError(f"topics whose partition count is not {settings.partitions}: {wrong}")
+
+
+async def read_from_start(
+    bootstrap_servers: str, partitions: list[TopicPartition], timeout: float = 120.0
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of `partitions`, from the beginning to the end offsets taken first.
+
+    No group and no commits: the reader leaves no trace. "earliest" also for the offset reset
+    that assign() starts, which with the default "latest" can land after seek_to_beginning() and
+    leave the consumer at the end; a record fetched twice by that race is kept once.
+    """
+    if not partitions:
+        return []
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        end = await consumer.end_offsets(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        records: dict[tuple[str, int, int], ConsumerRecord[bytes, bytes]] = {}
+        async with asyncio.timeout(timeout):
+            while pending := [tp for tp in partitions if await consumer.position(tp) < end[tp]]:
+                for tp, batch in (await consumer.getmany(*pending, timeout_ms=500)).items():
+                    records.update(
+                        ((r.topic, r.partition, r.offset), r) for r in batch if r.offset < end[tp]
+                    )
+        return sorted(records.values(), key=lambda r: (r.topic, r.partition, r.offset))
+    finally:
+        await consumer.stop()

@@ -1,0 +1,93 @@
+"""A private single-node broker for one suite run, through scripts/broker on a temporary home."""
+
+import asyncio
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eventcollab.crash.processes import free_port
+
+ROOT = Path(__file__).resolve().parents[3]
+SCRIPT = ROOT / "scripts" / "broker"
+SHARED_JARS = ROOT / ".broker" / "jars"
+
+
+class BrokerError(RuntimeError):
+    pass
+
+
+def run_script(command: str, env: dict[str, str], timeout: float = 180.0) -> str:
+    done = subprocess.run(
+        ["bash", str(SCRIPT), command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BrokerError(f"scripts/broker {command} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout.strip()
+
+
+def caller_env() -> dict[str, str]:
+    """The caller's environment without any EVENTCOLLAB_* setting: each run sets its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("EVENTCOLLAB_")}
+
+
+def ensure_jars() -> None:
+    """Resolve the jars once, on the default home, without starting anything there."""
+    if not (SHARED_JARS / ".complete").exists():
+        run_script("jars", caller_env(), timeout=900)
+
+
+@dataclass
+class PrivateBroker:
+    """Its own data, ports and log under `home`; the jars are the repository's, shared."""
+
+    home: Path
+    port: int = field(default_factory=free_port)
+    controller_port: int = field(default_factory=free_port)
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"kafka://{self.bootstrap}"
+
+    @property
+    def log(self) -> Path:
+        return self.home / "broker.log"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **caller_env(),
+            "EVENTCOLLAB_BROKER_HOME": str(self.home),
+            "EVENTCOLLAB_BROKER_PORT": str(self.port),
+            "EVENTCOLLAB_CONTROLLER_PORT": str(self.controller_port),
+            "EVENTCOLLAB_BROKER_JARS": str(SHARED_JARS),
+        }
+
+    def start(self) -> str:
+        ensure_jars()
+        return run_script("start", self.env())
+
+    def stop(self) -> str:
+        return run_script("stop", self.env())
+
+    async def started(self) -> str:
+        return await asyncio.to_thread(self.start)
+
+    async def stopped(self) -> str:
+        return await asyncio.to_thread(self.stop)
+
+    def remove(self) -> None:
+        """Stop it and delete its home: nothing of a run outlives it."""
+        try:
+            self.stop()
+        finally:
+            shutil.rmtree(self.home, ignore_errors=True)
