@@ -148,7 +148,7 @@ class Processor(Service):
 
     async def process(self, batch: dict[TopicPartition, list[Record]]) -> None:
         assigned = self.consumer.assignment()
-        work = Work(self.store)
+        work = Work(self.store, UNIT_BYTES)
         for tp, records in batch.items():
             if tp not in assigned or tp.partition not in self.owned:
                 continue  # fetched before a rebalance took the partition away
@@ -156,9 +156,9 @@ class Processor(Service):
             for record in records:
                 self.spec.handler(work, record)
                 work.finished(tp, record.offset)
-                if work.largest_change >= UNIT_BYTES:
+                if work.full:
                     await self.commit(work)
-                    work = Work(self.store)
+                    work = Work(self.store, UNIT_BYTES)
                     work.take(tp)
         await self.commit(work)
 

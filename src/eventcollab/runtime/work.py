@@ -19,8 +19,9 @@ class Work:
     the state it touches, so that partition is also the state's partition.
     """
 
-    def __init__(self, store: Store | None) -> None:
+    def __init__(self, store: Store | None, limit: int) -> None:
         self.store = store
+        self.limit = limit
         self.outputs: list[tuple[str, str, bytes]] = []
         self.changes: dict[int, dict[bytes, bytes | None]] = defaultdict(dict)
         self.changed_bytes: dict[int, int] = defaultdict(int)
@@ -53,5 +54,6 @@ class Work:
         self.outputs.append((topic, key, encode(value)))
 
     @property
-    def largest_change(self) -> int:
-        return max(self.changed_bytes.values(), default=0)
+    def full(self) -> bool:
+        """The partition in hand has as many state changes as one record batch should carry."""
+        return self.changed_bytes[self.partition] >= self.limit
