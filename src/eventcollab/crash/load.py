@@ -55,7 +55,10 @@ class Load:
     async def start(self) -> None:
         self.chance = random.Random(self.seed)
         self.producer = AIOKafkaProducer(
-            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True
+            # Not idempotent, as the workers' producer (see eventcollab.runtime.kafka): aiokafka's
+            # idempotent producer can stop for good on OutOfOrderSequenceNumber after a restart.
+            bootstrap_servers=self.bootstrap,
+            acks="all",
         )
         await self.producer.start()
         self.http = aiohttp.ClientSession(
