@@ -1,0 +1,1 @@
+"""The throughput benchmark: eventcollab's worker shapes against a raw aiokafka pipeline."""

@@ -1,0 +1,139 @@
+"""One contender's round: warm-up, saturation, latency at a fixed rate, status queries."""
+
+import asyncio
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eventcollab.bench import procstat
+from eventcollab.bench.contenders import ALL_IN_ONE, Contender
+from eventcollab.bench.display import bar, say
+from eventcollab.bench.feed import Feeder, orders
+from eventcollab.bench.restore import restore_rate
+from eventcollab.bench.stats import quantiles_ms, summary_ms
+from eventcollab.bench.status import probe
+from eventcollab.bench.watch import Completions
+
+
+@dataclass(frozen=True)
+class Plan:
+    orders: int  # the saturation burst
+    warmup: int
+    latency_seconds: float
+    status_seconds: float
+    status_rate: float
+    timeout: float  # for the workflows of one phase to complete
+    restore: bool = True  # also time the all-in-one worker's restore from its changelogs
+
+
+class Session:
+    """A started contender with the bench's producer and completion reader on its topics."""
+
+    def __init__(self, contender: Contender, plan: Plan, chance: random.Random) -> None:
+        self.contender, self.plan, self.chance = contender, plan, chance
+        bootstrap = contender.broker_url.removeprefix("kafka://")
+        names = contender.topics
+        self.feeder = Feeder(bootstrap, names.orders)
+        self.completions = Completions(bootstrap, names.orders, contender.settings.partitions)
+        self.stock_commands = names.stock_commands
+
+    def usage(self, broker: int | None) -> tuple[float, float]:
+        """CPU seconds so far of the contender's processes and of the broker."""
+        mine = procstat.cpu_seconds(procstat.session_pids(self.contender.sessions))
+        theirs = procstat.cpu_seconds([broker]) if broker else 0.0
+        return mine, theirs
+
+    async def complete(self, label: str, keys: list[str]) -> int:
+        with bar(f"{self.contender.name}: {label}", len(keys)) as progress:
+            alive = self.contender.alive
+            return await self.completions.wait(keys, self.plan.timeout, progress, alive)
+
+    async def warm_up(self) -> None:
+        await self.feeder.restock(self.stock_commands)
+        batch = orders(self.plan.warmup, self.chance)
+        await self.feeder.burst(batch)
+        await self.complete("warm-up", [key for key, _ in batch])
+
+    async def saturation(self, broker: int | None) -> dict[str, Any]:
+        batch = orders(self.plan.orders, self.chance)
+        keys = [key for key, _ in batch]
+        cpu, broker_cpu = self.usage(broker)
+        began = await self.feeder.burst(batch)
+        missing = await self.complete("saturation", keys)
+        cpu_after, broker_after = self.usage(broker)
+        done = [self.completions.arrived[k] for k in keys if k in self.completions.arrived]
+        seconds = max(done) - began if done else 0.0
+        per_1000 = 1000 / max(1, len(done))
+        return {
+            "orders": len(keys),
+            "completed": len(done),
+            "missing": missing,
+            "seconds": round(seconds, 3),
+            "workflows_per_s": round(len(done) / seconds, 1) if seconds else 0.0,
+            "cpu_s": round(cpu_after - cpu, 2),
+            "cpu_s_per_1000": round((cpu_after - cpu) * per_1000, 2),
+            "broker_cpu_s_per_1000": round((broker_after - broker_cpu) * per_1000, 2),
+            "keys": keys,
+        }
+
+    async def latency(self, rate: float, seconds: float) -> dict[str, Any]:
+        batch = orders(max(1, int(rate * seconds)), self.chance)
+        scheduled = await self.feeder.paced(batch, rate)
+        missing = await self.complete(f"latency at {rate:.0f}/s", list(scheduled))
+        arrived = self.completions.arrived
+        samples = [arrived[k] - at for k, at in scheduled.items() if k in arrived]
+        result: dict[str, Any] = {"rate": round(rate, 1), "orders": len(batch)}
+        result |= {"completed": len(samples), "missing": missing, **summary_ms(samples)}
+        return result | {"quantiles_ms": quantiles_ms(samples)}
+
+    async def status(self, rate: float, keys: list[str]) -> dict[str, Any]:
+        """Status queries while orders keep arriving at `rate` (the half load)."""
+        assert self.contender.status_url is not None
+        plan = self.plan
+        load = asyncio.create_task(self.latency(rate, plan.status_seconds))
+        queries = await probe(
+            self.contender.status_url, keys, plan.status_rate, plan.status_seconds
+        )
+        await load
+        return queries
+
+
+async def measure(
+    contender: Contender, plan: Plan, rate: float | None, broker: int | None, seed: int
+) -> dict[str, Any]:
+    """Everything measured of one contender in one round. `rate` None: half its saturation."""
+    result: dict[str, Any] = {"run_id": contender.run_id}
+    result["start_s"] = round(await contender.start(), 2)
+    session = Session(contender, plan, random.Random(seed))
+    await session.feeder.start()
+    await session.completions.start()
+    try:
+        await session.warm_up()
+        result["saturation"] = saturation = await session.saturation(broker)
+        keys = saturation.pop("keys")
+        say(f"{contender.name}: {saturation['workflows_per_s']} workflows/s at saturation")
+        rate = rate or saturation["workflows_per_s"] / 2
+        result["latency"] = await session.latency(rate, plan.latency_seconds)
+        say(f"{contender.name}: p50/p99 {summary(result['latency'])} at {rate:.0f}/s")
+        if contender.status_url is not None and plan.status_seconds > 0:
+            result["status_query"] = await session.status(rate, keys)
+        result["peak_rss_mib"] = round(
+            procstat.peak_rss_mib(procstat.session_pids(contender.sessions)), 1
+        )
+        if contender.name == ALL_IN_ONE and plan.restore:
+            result["restore"] = restored = await restore_rate(contender)
+            say(f"{contender.name}: restored {restored['records']} records from the changelogs")
+    finally:
+        await session.completions.stop()
+        await session.feeder.stop()
+        result["failures"] = await contender.stop()
+    return result
+
+
+def summary(latency: dict[str, Any]) -> str:
+    return f"{latency.get('p50_ms')} / {latency.get('p99_ms')} ms"
+
+
+def folder(root: Path, round_number: int, name: str) -> Path:
+    return root / f"round-{round_number}" / name.replace(" ", "-")

@@ -1,0 +1,143 @@
+"""latest.json and latest.md: every round's numbers, their medians, and the ratios to raw."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from eventcollab.bench.contenders import RAW
+from eventcollab.bench.stats import median
+
+# (section, field) of each figure whose median the summary shows.
+FIGURES = {
+    "workflows_per_s": ("saturation", "workflows_per_s"),
+    "p50_ms": ("latency", "p50_ms"),
+    "p95_ms": ("latency", "p95_ms"),
+    "p99_ms": ("latency", "p99_ms"),
+    "cpu_s_per_1000": ("saturation", "cpu_s_per_1000"),
+    "broker_cpu_s_per_1000": ("saturation", "broker_cpu_s_per_1000"),
+    "peak_rss_mib": (None, "peak_rss_mib"),
+    "status_p50_ms": ("status_query", "p50_ms"),
+    "status_p99_ms": ("status_query", "p99_ms"),
+    "restore_records_per_s": ("restore", "records_per_s"),
+}
+
+
+def figure(result: dict[str, Any], section: str | None, name: str) -> float | None:
+    holder = result.get(section, {}) if section else result
+    value = holder.get(name)
+    return float(value) if value is not None else None
+
+
+def medians(rounds: list[dict[str, Any]], name: str) -> dict[str, float | None]:
+    results = [r["contenders"][name] for r in rounds if name in r["contenders"]]
+    values = {key: [figure(r, *where) for r in results] for key, where in FIGURES.items()}
+    return {key: median([v for v in found if v is not None]) for key, found in values.items()}
+
+
+def ratios(rounds: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
+    """Throughput of each eventcollab shape over raw's in the same round, and their median."""
+    by_round = []
+    for entry in rounds:
+        raw = figure(entry["contenders"].get(RAW, {}), "saturation", "workflows_per_s")
+        row: dict[str, Any] = {"round": entry["round"]}
+        for name in names:
+            mine = figure(entry["contenders"][name], "saturation", "workflows_per_s")
+            row[name] = round(mine / raw, 3) if mine and raw else None
+        by_round.append(row)
+    median_of = {
+        name: median([row[name] for row in by_round if row[name] is not None]) for name in names
+    }
+    return {"by_round": by_round, "median": median_of}
+
+
+def assemble(outcome: dict[str, Any], machine: dict[str, Any], settings: Any) -> dict[str, Any]:
+    rounds = outcome["rounds"]
+    names = list(rounds[0]["contenders"]) if rounds else []
+    shapes = [name for name in names if name != RAW]
+    return {
+        "machine": machine,
+        "settings": settings,
+        "half_load_rate": outcome["half_load_rate"],
+        "seconds": outcome["seconds"],
+        "medians": {name: medians(rounds, name) for name in names},
+        "throughput_ratio_to_raw": ratios(rounds, shapes) if RAW in names else None,
+        "kafka_perf": outcome["kafka_perf"],
+        "rounds": rounds,
+    }
+
+
+def cell(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def markdown(data: dict[str, Any]) -> str:
+    machine, rate = data["machine"], data["half_load_rate"]
+    lines = [
+        "# Benchmark: latest run",
+        "",
+        f"Machine: {machine['cores']} cores, {machine['ram_gib']} GiB RAM ({machine['cpu']}), "
+        f"Python {machine['python']}, Kafka {machine['kafka']} (single private broker).",
+        f"Medians of {data['settings']['rounds']} rounds; saturation: "
+        f"{data['settings']['orders']:,} orders written at once; latency at "
+        f"{cell(rate)} orders/s (half the all-in-one worker's first saturation).",
+        "",
+        *table(data),
+        "",
+        "Each figure is the median of the rounds' figures; the ratio is the median of the rounds'",
+        "throughput ratios (same round, same broker). Peak RSS is of the whole processes, not",
+        "per 1,000 workflows. Charts: [throughput](throughput.png), [latency](latency.png).",
+        "",
+        "Throughput ratio to raw, round by round:",
+        "",
+    ]
+    for row in (data["throughput_ratio_to_raw"] or {}).get("by_round", []):
+        shares = ", ".join(f"{k} {cell(v, 3)}" for k, v in row.items() if k != "round")
+        lines.append(f"- round {row['round']}: {shares}")
+    return "\n".join([*lines, *extras(data)]) + "\n"
+
+
+def table(data: dict[str, Any]) -> list[str]:
+    ratio = (data["throughput_ratio_to_raw"] or {}).get("median", {})
+    lines = [
+        "| contender | workflows/s | p50 ms | p95 ms | p99 ms | CPU s / 1,000 wf | "
+        "broker CPU s / 1,000 wf | peak RSS MiB | GET status p50 / p99 ms | ratio to raw |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in data["medians"].items():
+        status = f"{cell(m['status_p50_ms'])} / {cell(m['status_p99_ms'])}"
+        share = ratio.get(name) if name != RAW else 1.0
+        lines.append(
+            f"| {name} | {cell(m['workflows_per_s'])} | {cell(m['p50_ms'])} | "
+            f"{cell(m['p95_ms'])} | {cell(m['p99_ms'])} | {cell(m['cpu_s_per_1000'], 2)} | "
+            f"{cell(m['broker_cpu_s_per_1000'], 2)} | {cell(m['peak_rss_mib'])} | "
+            f"{status if m['status_p50_ms'] is not None else '-'} | {cell(share, 3)} |"
+        )
+    return lines
+
+
+def extras(data: dict[str, Any]) -> list[str]:
+    """The restore rate and the broker's own limit, where measured."""
+    lines = [""]
+    first: dict[str, Any] = next(iter(data["medians"].values()), {})
+    restore = first.get("restore_records_per_s")
+    if restore is not None:
+        lines.append(
+            f"Changelog restore of the all-in-one worker with an empty data folder: "
+            f"{cell(restore, 0)} records/s (median; the runtime's Store.restore, every changelog)."
+        )
+    kafka = data.get("kafka_perf") or {}
+    if "produce" in kafka:
+        produced = cell(kafka["produce"]["records_per_s"], 0)
+        consumed = cell(kafka["consume"]["records_per_s"], 0)
+        lines.append(
+            f"The broker's own limit ({kafka['records']:,} records of {kafka['record_bytes']} "
+            f"bytes, acks=all): kafka-producer-perf-test {produced} records/s, "
+            f"kafka-consumer-perf-test {consumed} records/s."
+        )
+    return lines
+
+
+def write(folder: Path, data: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "latest.json").write_text(json.dumps(data, indent=1) + "\n")
+    (folder / "latest.md").write_text(markdown(data))

@@ -1,0 +1,32 @@
+"""The benchmark's smoke run: own broker, every contender, a JSON report that adds up."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).parents[2]
+CONTENDERS = {"eventcollab all-in-one", "eventcollab per service", "raw aiokafka"}
+
+
+@pytest.mark.timeout(300)
+def test_the_smoke_benchmark_measures_every_contender(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "eventcollab.bench", "--smoke", "--out", str(tmp_path)]
+    done = subprocess.run(
+        command, cwd=REPOSITORY, capture_output=True, text=True, timeout=280, check=False
+    )
+
+    assert done.returncode == 0, done.stdout[-10_000:] + done.stderr[-5_000:]
+    report = json.loads((tmp_path / "latest.json").read_text())
+    [round_one] = report["rounds"]
+    assert set(round_one["contenders"]) == CONTENDERS
+    for name, result in round_one["contenders"].items():
+        assert result["failures"] == [], name
+        assert result["saturation"]["workflows_per_s"] > 0, name
+        latency = result["latency"]
+        assert latency["completed"] == latency["orders"], name
+        assert latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"], name
+    assert (tmp_path / "latest.md").exists()
+    assert (tmp_path / "throughput.png").exists() and (tmp_path / "latency.png").exists()
