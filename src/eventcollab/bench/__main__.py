@@ -3,12 +3,10 @@
 import argparse
 import asyncio
 import dataclasses
-import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import FrameType
 
 from eventcollab.bench import charts, report
 from eventcollab.bench.contenders import NAMES
@@ -16,7 +14,7 @@ from eventcollab.bench.display import say
 from eventcollab.bench.machine import describe
 from eventcollab.bench.phases import Plan
 from eventcollab.bench.run import Options, run
-from eventcollab.crash.broker import ROOT
+from eventcollab.crash.broker import ROOT, stop_on_sigterm
 
 DOCS = ROOT / "docs" / "benchmarks"
 
@@ -45,15 +43,6 @@ def options_of(args: argparse.Namespace, root: Path) -> Options:
     )
     rounds = 1 if smoke else args.rounds
     return Options(rounds, plan, NAMES, root, args.seed, perf=not smoke)
-
-
-def stop_on_sigterm() -> None:
-    """SIGTERM as Ctrl-C, so that the private broker and the workers are stopped too."""
-
-    def interrupt(number: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
 
 
 def main(argv: list[str]) -> int:

@@ -3,14 +3,13 @@
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import FrameType
 
 from eventcollab.crash import report
+from eventcollab.crash.broker import stop_on_sigterm
 from eventcollab.crash.run import Options
 from eventcollab.crash.suite import run_suite
 
@@ -54,15 +53,6 @@ def options_of(args: argparse.Namespace, root: Path, seed: int) -> Options:
         root=root,
         terminal_seconds=args.terminal_timeout,
     )
-
-
-def stop_on_sigterm() -> None:
-    """SIGTERM as Ctrl-C, so that the private broker and the workers are cleaned up too."""
-
-    def interrupt(number: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, interrupt)
 
 
 def main(argv: list[str]) -> int:

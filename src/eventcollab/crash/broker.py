@@ -3,9 +3,11 @@
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 from eventcollab.crash.processes import free_port
 
@@ -91,3 +93,12 @@ class PrivateBroker:
             self.stop()
         finally:
             shutil.rmtree(self.home, ignore_errors=True)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM as Ctrl-C, so that a private broker and its workers are stopped too."""
+
+    def interrupt(number: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
