@@ -1,7 +1,6 @@
 """A private single-node broker for one suite run, through scripts/broker on a temporary home."""
 
 import asyncio
-import os
 import shutil
 import signal
 import subprocess
@@ -9,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from eventcollab.crash.processes import free_port
+from eventcollab.crash.processes import caller_env, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "broker"
@@ -32,11 +31,6 @@ def run_script(command: str, env: dict[str, str], timeout: float = 180.0) -> str
     if done.returncode != 0:
         raise BrokerError(f"scripts/broker {command} failed:\n{done.stdout}{done.stderr}")
     return done.stdout.strip()
-
-
-def caller_env() -> dict[str, str]:
-    """The caller's environment without any EVENTCOLLAB_* setting: each run sets its own."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("EVENTCOLLAB_")}
 
 
 def ensure_jars() -> None:

@@ -17,6 +17,11 @@ EVENTCOLLAB = Path(sys.executable).with_name("eventcollab")
 STOP_SECONDS = 30.0
 
 
+def caller_env() -> dict[str, str]:
+    """The caller's environment without any EVENTCOLLAB_* setting: each run sets its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("EVENTCOLLAB_")}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -145,9 +150,8 @@ class Deployment:
         return f"{self.run_id}-{name}"
 
     def env(self, service: str) -> dict[str, str]:
-        inherited = {k: v for k, v in os.environ.items() if not k.startswith("EVENTCOLLAB_")}
         return {
-            **inherited,
+            **caller_env(),
             **self.settings,
             "EVENTCOLLAB_BROKER": self.broker,
             "EVENTCOLLAB_APP_ID": self.run_id,

@@ -238,7 +238,7 @@ class Processor(Service):
     @property
     def serving(self) -> bool:
         """False while state is being (re)assigned or restored: a read could miss what exists."""
-        return self.ready.is_set() and not self.rebalancing
+        return not self.rebalancing  # true from the first assignment on, between rebalances
 
     def lookup(self, table: str, key: str, model: type[M]) -> M | None:
         """The stored state of `key`, when this worker owns its partition (else None)."""
