@@ -22,10 +22,13 @@ class Sent:
 
 
 class FakeBatch:
-    def __init__(self) -> None:
+    def __init__(self, capacity: int | None = None) -> None:
         self.records: list[tuple[bytes, bytes | None]] = []
+        self.capacity = capacity  # records it takes; None: any number
 
-    def append(self, *, key: bytes, value: bytes | None, timestamp: Any) -> object:
+    def append(self, *, key: bytes, value: bytes | None, timestamp: Any) -> object | None:
+        if self.capacity is not None and len(self.records) >= self.capacity:
+            return None  # full, as aiokafka's builder says it
         self.records.append((key, value))
         return object()
 
@@ -40,12 +43,13 @@ class FakeProducer:
     sent: list[Sent] = field(default_factory=list)
     offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     auto: bool = False
+    batch_capacity: int | None = None
 
     async def send(self, topic: str, value: bytes, key: bytes | None = None) -> Any:
         return self.record(topic, key, value, None)
 
     def create_batch(self) -> FakeBatch:
-        return FakeBatch()
+        return FakeBatch(self.batch_capacity)
 
     async def send_batch(self, batch: FakeBatch, topic: str, *, partition: int) -> Any:
         ack = self.record(topic, None, None, partition)
@@ -81,7 +85,19 @@ class FakeProducer:
                 sent.ack.set_exception(error)
 
     def to(self, topic: str) -> list[Sent]:
+        """What was sent to `topic`: records, or record batches as one each."""
         return [s for s in self.sent if s.topic == topic]
+
+    def published(self, topic: str) -> list[Sent]:
+        """Every record sent to `topic`, the records of a batch one by one (sharing its ack)."""
+        records = []
+        for sent in self.to(topic):
+            batch = getattr(sent.ack, "batch", None)
+            if batch is None:
+                records.append(sent)
+            else:
+                records += [Sent(topic, k, v, sent.partition, sent.ack) for k, v in batch]
+        return records
 
 
 @dataclass
@@ -115,6 +131,26 @@ class FakeConsumer:
 
     async def seek_to_beginning(self, tp: TopicPartition) -> None:
         self.seeks.append((tp, 0))
+
+
+@dataclass
+class GatedConsumer(FakeConsumer):
+    """A consumer whose commits wait for `release()` and may be refused: a slow coordinator."""
+
+    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    refuse: int = 0  # how many of the next commits fail
+    tried: list[dict[TopicPartition, int]] = field(default_factory=list)
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        self.tried.append(dict(offsets))
+        await self.gate.wait()
+        if self.refuse:
+            self.refuse -= 1
+            raise ConnectionError("coordinator gone")
+        self.commits.append(dict(offsets))
+
+    def release(self) -> None:
+        self.gate.set()
 
 
 def record(topic: str, partition: int, offset: int, key: str, value: bytes) -> Any:

@@ -53,9 +53,10 @@ class Harness:
 
     async def feed(self, topic: str, key: str, *values: bytes) -> None:
         await self.processor.process(self.batch(topic, key, *values))
+        await self.processor.flush_commits()
 
     def emitted(self, topic: str) -> list[bytes]:
-        return [s.value for s in self.producer.to(topic) if s.value is not None]
+        return [s.value for s in self.producer.published(topic) if s.value is not None]
 
 
 async def until(condition: Callable[[], object], turns: int = 200) -> None:

@@ -31,7 +31,7 @@ async def test_payments_authorizes_once_for_a_redelivered_order(tmp_path: Path) 
     await payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
     await payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
 
-    [authorization] = payments.producer.to(payments.names.payments)
+    [authorization] = payments.producer.published(payments.names.payments)
     event = decode_event(authorization.value or b"")
     assert event.event_type == "PaymentAuthorized"
     assert authorization.key == placed.correlation_id.encode()
@@ -69,7 +69,7 @@ async def test_inventory_starts_the_reservation_on_the_first_lines_sku(tmp_path:
 
     await inventory.feed(inventory.names.payments, placed.correlation_id, authorization)
 
-    [request] = inventory.producer.to(inventory.names.stock_commands)
+    [request] = inventory.producer.published(inventory.names.stock_commands)
     assert request.key == b"PEN"
     assert decode_stock_command(request.value or b"").command_type == "ReserveStock"
 
@@ -125,6 +125,6 @@ async def test_shipping_and_orders_carry_a_reserved_order_to_completion(tmp_path
     [scheduled] = shipping.emitted(shipping.names.shipments)
     await orders.feed(orders.names.shipments, cid, scheduled)
 
-    [completed] = orders.producer.to(orders.names.orders)
+    [completed] = orders.producer.published(orders.names.orders)
     assert decode_event(completed.value or b"").event_type == "OrderCompleted"
     assert completed.key == cid.encode()

@@ -23,15 +23,22 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every contender")
     parser.add_argument("--orders", type=int, default=10_000, help="orders of a saturation burst")
-    parser.add_argument("--latency-seconds", type=float, default=20.0, help="of the half load")
-    parser.add_argument("--status-seconds", type=float, default=10.0, help="of status queries")
+    parser.add_argument("--latency-seconds", type=float, default=15.0, help="of the half load")
+    parser.add_argument("--status-seconds", type=float, default=8.0, help="of status queries")
     parser.add_argument("--smoke", action="store_true", help="1 round, 100 orders, a temp folder")
     parser.add_argument("--out", type=Path, help=f"where results go (default {DOCS})")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--only", action="append", choices=NAMES, help="run only these contenders (repeatable)"
+    )
+    parser.add_argument("--rate", type=float, help="the half-load rate, instead of measuring it")
+    parser.add_argument("--no-perf", action="store_true", help="skip Kafka's perf tools")
+    parser.add_argument("--no-restore", action="store_true", help="skip the restore timing")
+    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     return parser.parse_args(argv)
 
 
-def options_of(args: argparse.Namespace, root: Path) -> Options:
+def options_of(args: argparse.Namespace, root: Path, out: Path) -> Options:
     smoke = args.smoke
     plan = Plan(
         orders=100 if smoke else args.orders,
@@ -40,9 +47,15 @@ def options_of(args: argparse.Namespace, root: Path) -> Options:
         status_seconds=2.0 if smoke else args.status_seconds,
         status_rate=200.0,
         timeout=60.0 if smoke else 300.0,
+        restore=not args.no_restore,
     )
     rounds = 1 if smoke else args.rounds
-    return Options(rounds, plan, NAMES, root, args.seed, perf=not smoke)
+    contenders = tuple(name for name in NAMES if not args.only or name in args.only)
+    perf = not (smoke or args.no_perf)
+    profile_to = None if smoke or args.no_profile else out
+    return Options(
+        rounds, plan, contenders, root, args.seed, perf=perf, rate=args.rate, profile_to=profile_to
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -50,7 +63,7 @@ def main(argv: list[str]) -> int:
     stop_on_sigterm()
     root = Path(tempfile.mkdtemp(prefix="eventcollab-bench-"))
     out = args.out or (root / "results" if args.smoke else DOCS)
-    options = options_of(args, root)
+    options = options_of(args, root, out)
     outcome = asyncio.run(run(options))
     settings = dataclasses.asdict(options.plan) | {"rounds": options.rounds, "smoke": args.smoke}
     data = report.assemble(outcome, describe(), settings)

@@ -14,7 +14,7 @@ TICKS_MS = (10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 
 def throughput(data: dict[str, Any], path: Path) -> None:
     names = list(data["medians"])
-    figure, axes = plt.subplots(figsize=(7, 4))
+    figure, axes = plt.subplots(figsize=(9, 4))
     for index, name in enumerate(names):
         values = [
             r["contenders"][name]["saturation"]["workflows_per_s"]
@@ -23,7 +23,8 @@ def throughput(data: dict[str, Any], path: Path) -> None:
         ]
         axes.bar(index, data["medians"][name]["workflows_per_s"] or 0, color=f"C{index}")
         axes.scatter([index] * len(values), values, color="black", s=12, zorder=3)
-    axes.set_xticks(range(len(names)), names)
+    labels = [name.replace("eventcollab ", "eventcollab\n") for name in names]
+    axes.set_xticks(range(len(names)), labels, fontsize=8)
     axes.set_ylabel("workflows/s at saturation")
     axes.set_title("Throughput (bar: median, dots: rounds)")
     figure.tight_layout()
@@ -36,8 +37,9 @@ def latency(data: dict[str, Any], path: Path) -> None:
     figure, axes = plt.subplots(figsize=(7, 4))
     for index, name in enumerate(data["medians"]):
         results = [r["contenders"][name] for r in data["rounds"] if name in r["contenders"]]
+        results = [result for result in results if "latency" in result]  # not scale-out
         for number, result in enumerate(results):
-            points = result["latency"].get("quantiles_ms", [])
+            points = result.get("latency", {}).get("quantiles_ms", [])
             label = name if number == 0 else None  # one legend entry per contender
             millis, fractions = [ms for _, ms in points], [f for f, _ in points]
             axes.plot(millis, fractions, label=label, color=f"C{index}", alpha=0.8)

@@ -19,7 +19,9 @@ from eventcollab.settings import SERVICES, Settings
 ALL_IN_ONE = "eventcollab all-in-one"
 PER_SERVICE = "eventcollab per service"
 RAW = "raw aiokafka"
-NAMES = (ALL_IN_ONE, RAW, PER_SERVICE)
+# Scale-out: this many workers of each service (the one-worker case is PER_SERVICE).
+SCALE_OUT = {f"{PER_SERVICE} x{n}": n for n in (2, 4)}
+NAMES = (ALL_IN_ONE, RAW, PER_SERVICE, *SCALE_OUT)
 
 
 @dataclass
@@ -34,6 +36,15 @@ class Contender:
     status_url: str | None = None  # where GET /workflows/{id} is served (eventcollab only)
     deployment: Deployment | None = None
     process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def workers_per_service(self) -> int:
+        return SCALE_OUT.get(self.name, 1)
+
+    @property
+    def saturation_only(self) -> bool:
+        """Scale-out shapes are measured for throughput alone, to keep a run short."""
+        return self.name in SCALE_OUT
 
     @property
     def settings(self) -> Settings:
@@ -54,8 +65,12 @@ class Contender:
 
     async def start_eventcollab(self) -> None:
         services = ("all",) if self.name == ALL_IN_ONE else SERVICES
-        self.deployment = Deployment(self.root, run_id=self.run_id, broker=self.broker_url)
-        workers = [self.deployment.worker(service).start() for service in services]
+        self.deployment = deployment = Deployment(self.root, self.run_id, broker=self.broker_url)
+        workers = [
+            deployment.worker(service, label=f"{service}-{n}" if n else "").start()
+            for n in range(self.workers_per_service)
+            for service in services
+        ]
         await asyncio.gather(*(worker.ready() for worker in workers))
         self.sessions = {w.process.pid for w in workers if w.process is not None}
         self.status_url = self.deployment.tracker_url

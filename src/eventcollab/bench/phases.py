@@ -2,6 +2,7 @@
 
 import asyncio
 import random
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,11 @@ class Session:
         batch = orders(self.plan.orders, self.chance)
         keys = [key for key, _ in batch]
         cpu, broker_cpu = self.usage(broker)
+        own_cpu = time.process_time()  # the feeder and the completion reader
         began = await self.feeder.burst(batch)
         missing = await self.complete("saturation", keys)
         cpu_after, broker_after = self.usage(broker)
+        own_after = time.process_time()
         done = [self.completions.arrived[k] for k in keys if k in self.completions.arrived]
         seconds = max(done) - began if done else 0.0
         per_1000 = 1000 / max(1, len(done))
@@ -74,6 +77,12 @@ class Session:
             "cpu_s": round(cpu_after - cpu, 2),
             "cpu_s_per_1000": round((cpu_after - cpu) * per_1000, 2),
             "broker_cpu_s_per_1000": round((broker_after - broker_cpu) * per_1000, 2),
+            # Cores busy during the burst: where the limit is on a small machine.
+            "cores": {
+                "contender": share(cpu_after - cpu, seconds),
+                "broker": share(broker_after - broker_cpu, seconds),
+                "bench": share(own_after - own_cpu, seconds),
+            },
             "keys": keys,
         }
 
@@ -113,11 +122,8 @@ async def measure(
         result["saturation"] = saturation = await session.saturation(broker)
         keys = saturation.pop("keys")
         say(f"{contender.name}: {saturation['workflows_per_s']} workflows/s at saturation")
-        rate = rate or saturation["workflows_per_s"] / 2
-        result["latency"] = await session.latency(rate, plan.latency_seconds)
-        say(f"{contender.name}: p50/p99 {summary(result['latency'])} at {rate:.0f}/s")
-        if contender.status_url is not None and plan.status_seconds > 0:
-            result["status_query"] = await session.status(rate, keys)
+        if not contender.saturation_only:
+            await under_half_load(session, result, rate or saturation["workflows_per_s"] / 2, keys)
         result["peak_rss_mib"] = round(
             procstat.peak_rss_mib(procstat.session_pids(contender.sessions)), 1
         )
@@ -129,6 +135,21 @@ async def measure(
         await session.feeder.stop()
         result["failures"] = await contender.stop()
     return result
+
+
+async def under_half_load(
+    session: Session, result: dict[str, Any], rate: float, keys: list[str]
+) -> None:
+    """End-to-end latency at `rate`, then status queries at the same load."""
+    contender, plan = session.contender, session.plan
+    result["latency"] = await session.latency(rate, plan.latency_seconds)
+    say(f"{contender.name}: p50/p99 {summary(result['latency'])} at {rate:.0f}/s")
+    if contender.status_url is not None and plan.status_seconds > 0:
+        result["status_query"] = await session.status(rate, keys)
+
+
+def share(cpu_seconds: float, seconds: float) -> float:
+    return round(cpu_seconds / seconds, 2) if seconds else 0.0
 
 
 def summary(latency: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from eventcollab.bench.contenders import RAW
+from eventcollab.bench.contenders import PER_SERVICE, RAW, SCALE_OUT
 from eventcollab.bench.stats import median
 
 # (section, field) of each figure whose median the summary shows.
@@ -20,6 +20,7 @@ FIGURES = {
     "status_p99_ms": ("status_query", "p99_ms"),
     "restore_records_per_s": ("restore", "records_per_s"),
 }
+CORES = ("contender", "broker", "bench")
 
 
 def figure(result: dict[str, Any], section: str | None, name: str) -> float | None:
@@ -62,6 +63,7 @@ def assemble(outcome: dict[str, Any], machine: dict[str, Any], settings: Any) ->
         "medians": {name: medians(rounds, name) for name in names},
         "throughput_ratio_to_raw": ratios(rounds, shapes) if RAW in names else None,
         "kafka_perf": outcome["kafka_perf"],
+        "profile": outcome.get("profile"),
         "rounds": rounds,
     }
 
@@ -93,7 +95,7 @@ def markdown(data: dict[str, Any]) -> str:
     for row in (data["throughput_ratio_to_raw"] or {}).get("by_round", []):
         shares = ", ".join(f"{k} {cell(v, 3)}" for k, v in row.items() if k != "round")
         lines.append(f"- round {row['round']}: {shares}")
-    return "\n".join([*lines, *extras(data)]) + "\n"
+    return "\n".join([*lines, *scale_out(data), *extras(data), *profiled(data)]) + "\n"
 
 
 def table(data: dict[str, Any]) -> list[str]:
@@ -115,6 +117,37 @@ def table(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def scale_out(data: dict[str, Any]) -> list[str]:
+    """Throughput with 1, 2 and 4 workers of each service, and the cores each run kept busy."""
+    shapes = {PER_SERVICE: 1, **SCALE_OUT}
+    present = [name for name in shapes if name in data["medians"]]
+    if len(present) < 2:
+        return []
+    base = data["medians"][present[0]]["workflows_per_s"]
+    lines = [
+        "",
+        "Scale-out (saturation only; cores: median CPU seconds per second of the burst):",
+        "",
+        "| workers of each service | workflows/s | vs 1 | cores: workers / broker / bench |",
+        "|---:|---:|---:|---|",
+    ]
+    for name in present:
+        rate = data["medians"][name]["workflows_per_s"]
+        gain = rate / base if rate and base else None
+        cores = " / ".join(cell(core_median(data, name, part), 2) for part in CORES)
+        lines.append(f"| {shapes[name]} | {cell(rate)} | {cell(gain, 2)} | {cores} |")
+    return lines
+
+
+def core_median(data: dict[str, Any], name: str, part: str) -> float | None:
+    found = [
+        r["contenders"][name]["saturation"].get("cores", {}).get(part)
+        for r in data["rounds"]
+        if name in r["contenders"]
+    ]
+    return median([v for v in found if v is not None])
+
+
 def extras(data: dict[str, Any]) -> list[str]:
     """The restore rate and the broker's own limit, where measured."""
     lines = [""]
@@ -134,6 +167,30 @@ def extras(data: dict[str, Any]) -> list[str]:
             f"bytes, acks=all): kafka-producer-perf-test {produced} records/s, "
             f"kafka-consumer-perf-test {consumed} records/s."
         )
+    return lines
+
+
+def profiled(data: dict[str, Any]) -> list[str]:
+    """The all-in-one worker's CPU by kind of work, from py-spy's samples (profile.txt)."""
+    found = data.get("profile")
+    if not found:
+        return []
+    if "error" in found:
+        return ["", f"Profile: not taken ({found['error']})."]
+    lines = [
+        "",
+        f"Profile of the all-in-one worker through a saturation burst "
+        f"({found['workflows_per_s']:,} workflows/s; py-spy, {found['samples']:,} samples; "
+        "stacks in [profile.txt](profile.txt)), by what the innermost known frame was doing:",
+        "",
+        "| work | share of samples |",
+        "|---|---:|",
+        *(f"| {kind} | {share} % |" for kind, share in found["kinds_percent"].items()),
+        "",
+        "Functions with the most samples of their own: "
+        + "; ".join(f"{name} {share} %" for name, share in found["top_self_percent"][:10])
+        + ".",
+    ]
     return lines
 
 

@@ -12,6 +12,7 @@ from eventcollab.bench import perf
 from eventcollab.bench.contenders import ALL_IN_ONE, Contender
 from eventcollab.bench.display import say
 from eventcollab.bench.phases import Plan, folder, measure
+from eventcollab.bench.profile import profile
 from eventcollab.crash.broker import PrivateBroker
 from eventcollab.runtime.kafka import declare_topics
 from eventcollab.settings import Settings
@@ -25,6 +26,8 @@ class Options:
     root: Path  # broker and worker logs
     seed: int
     perf: bool = True  # also Kafka's own perf tests, once, at the end
+    rate: float | None = None  # the half-load rate; None: half the first all-in-one saturation
+    profile_to: Path | None = None  # where py-spy's samples of the all-in-one worker go
 
 
 def broker_pid(broker: PrivateBroker) -> int | None:
@@ -38,7 +41,7 @@ async def run(options: Options) -> dict[str, Any]:
     say(f"starting a private broker on {broker.bootstrap} (logs under {options.root})")
     say(await broker.started())
     rounds: list[dict[str, Any]] = []
-    rate: float | None = None
+    rate = options.rate
     began = time.monotonic()
     try:
         for number in range(1, options.rounds + 1):
@@ -54,13 +57,32 @@ async def run(options: Options) -> dict[str, Any]:
                     rate = results[name]["latency"]["rate"]
             rounds.append({"round": number, "contenders": results})
         kafka = await broker_limit(broker) if options.perf else None
+        sampled = await sample(options, broker) if options.profile_to else None
     finally:
         # As the crash suite: no broker and no worker state outlive the run; logs are kept.
         await asyncio.to_thread(broker.remove)
         for data in options.root.glob("round-*/*/data-*"):
             shutil.rmtree(data, ignore_errors=True)
     seconds = round(time.monotonic() - began)
-    return {"rounds": rounds, "half_load_rate": rate, "kafka_perf": kafka, "seconds": seconds}
+    return {
+        "rounds": rounds,
+        "half_load_rate": rate,
+        "kafka_perf": kafka,
+        "profile": sampled,
+        "seconds": seconds,
+    }
+
+
+async def sample(options: Options, broker: PrivateBroker) -> dict[str, Any]:
+    """One more all-in-one burst under py-spy; a failure is reported, not fatal."""
+    assert options.profile_to is not None
+    options.profile_to.mkdir(parents=True, exist_ok=True)
+    contender = Contender(ALL_IN_ONE, folder(options.root, 0, "profile"), broker.url)
+    try:
+        return await profile(contender, options.plan, options.profile_to)
+    except Exception as error:
+        say(f"profiling failed: {error!r}")
+        return {"error": repr(error)}
 
 
 async def broker_limit(broker: PrivateBroker) -> dict[str, Any]:

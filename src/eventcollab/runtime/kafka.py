@@ -1,6 +1,7 @@
 """The Kafka clients of a worker, configured from the settings in one place."""
 
 import asyncio
+import functools
 import logging
 from typing import Any
 
@@ -58,6 +59,7 @@ def new_consumer(settings: Settings, group: str | None, **options: Any) -> AIOKa
     )
 
 
+@functools.lru_cache(maxsize=65_536)  # a workflow's key is placed once per step, and again
 def partition_for(key: str, partitions: int) -> int:
     """The partition of `key`, as the producer's default partitioner places it (Java's too)."""
     hashed: int = murmur2(key.encode())

@@ -33,7 +33,9 @@ from aiokafka import (
 from mode import Service
 from pydantic import BaseModel
 
+from eventcollab.runtime import publish
 from eventcollab.runtime.kafka import new_consumer, partition_for
+from eventcollab.runtime.publish import by_partition
 from eventcollab.runtime.store import Store, changelog_key
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
@@ -49,6 +51,8 @@ Handler = Callable[[Work, Record], None]
 # they fit one record batch (see kafka.MAX_BATCH_BYTES).
 UNIT_BYTES = 256_000
 MAX_RECORDS = 500
+# Records decided between two turns of the event loop: a status query waits at most for these.
+TURN_RECORDS = 32
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 30
 
@@ -95,7 +99,9 @@ class Processor(Service):
         self.ready = asyncio.Event()
         self.owned: set[int] = set()
         self.rebalancing = True
-        self.finished: dict[TopicPartition, int] = {}
+        self.finished: dict[TopicPartition, int] = {}  # offsets after what was finished
+        self.uncommitted: dict[TopicPartition, int] = {}  # finished, not yet committed
+        self.committing: asyncio.Task[None] | None = None
         self.loop_task: asyncio.Task[None] | None = None
         self.stopping = False
 
@@ -128,6 +134,7 @@ class Processor(Service):
                 # Nothing of the unsent unit was committed: the next owner does it again.
                 log.warning("%s: unit of work unfinished after %d s; leaving", self, STOP_SECONDS)
                 self.loop_task.cancel()
+        await self.flush_commits()
         await self.consumer.stop()
         await self.restorer.stop()
         if self.store is not None:
@@ -153,9 +160,11 @@ class Processor(Service):
             if tp not in assigned or tp.partition not in self.owned:
                 continue  # fetched before a rebalance took the partition away
             work.take(tp)
-            for record in records:
+            for count, record in enumerate(records, 1):
                 self.spec.handler(work, record)
                 work.finished(tp, record.offset)
+                if count % TURN_RECORDS == 0:
+                    await asyncio.sleep(0)  # a turn for the web server and the other processors
                 if work.full:
                     await self.commit(work)
                     work = Work(self.store, UNIT_BYTES)
@@ -163,29 +172,50 @@ class Processor(Service):
         await self.commit(work)
 
     async def commit(self, work: Work) -> None:
-        send = self.producer.send
-        await acknowledged([await send(t, v, key=k.encode()) for t, k, v in work.outputs])
+        producer = self.producer
+        outputs = by_partition(work.outputs, self.settings.partitions)
+        sent = [await publish.send(producer, t, p, e) for (t, p), e in outputs.items()]
+        await acknowledged(future for batches in sent for future in batches)
         if self.store is not None and work.changes:
             reached = await self.write_changelog(work.changes)
             for number, changes in work.changes.items():
                 self.store.partition(number).write(changes, reached[number])
         if work.done:
-            await self.consumer.commit(work.done)
             self.finished.update(work.done)
+            self.uncommitted.update(work.done)
+            if self.committing is None or self.committing.done():
+                self.committing = asyncio.create_task(self.commit_offsets())
+
+    async def commit_offsets(self) -> None:
+        """Commit what was finished, in the background: the next unit need not wait for it.
+
+        One commit at a time; offsets finished meanwhile go together in the next one. A failed
+        commit leaves its offsets for the next (a crash before that only re-delivers records,
+        which every handler ignores). Rebalances and stops wait for this (`flush_commits`).
+        """
+        while self.uncommitted:
+            offsets, self.uncommitted = self.uncommitted, {}
+            try:
+                await self.consumer.commit(offsets)
+            except Exception as error:
+                log.warning("%s: committing %s failed (%r); retried later", self, offsets, error)
+                self.uncommitted = offsets | self.uncommitted
+                return
+
+    async def flush_commits(self) -> None:
+        if self.committing is not None:
+            await asyncio.wait([self.committing])
+        if self.uncommitted:
+            await self.commit_offsets()
 
     async def write_changelog(self, changes: Changes) -> dict[int, int]:
         """Append each partition's changes as one record batch; returns the offsets reached."""
         assert self.store is not None
-        pending: dict[int, asyncio.Future[Any]] = {}
-        for number, entries in changes.items():
-            batch = self.producer.create_batch()
-            for key, value in entries.items():
-                appended = batch.append(key=key, value=value, timestamp=None)
-                assert appended is not None, "a unit's state changes outgrew one record batch"
-            batch.close()
-            pending[number] = await self.producer.send_batch(
-                batch, self.store.changelog, partition=number
-            )
+        changelog = self.store.changelog
+        pending = {
+            number: await publish.send_whole(self.producer, changelog, number, entries.items())
+            for number, entries in changes.items()
+        }
         metadata = await acknowledged(pending.values())
         return {
             number: meta.offset + len(changes[number])
@@ -210,9 +240,11 @@ class Processor(Service):
         # Waiting for the lock lets the unit in progress finish and commit before another
         # worker takes its partitions.
         async with self.lock:
+            await self.flush_commits()
             self.rebalancing = True
             self.owned = set()
             self.finished.clear()
+            self.uncommitted.clear()
 
     async def assigned(self, assigned: list[TopicPartition]) -> None:
         async with self.lock:

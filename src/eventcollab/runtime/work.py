@@ -24,6 +24,8 @@ class Work:
         self.limit = limit
         self.outputs: list[tuple[str, str, bytes]] = []
         self.changes: dict[int, dict[bytes, bytes | None]] = defaultdict(dict)
+        # The changes decoded: a state saved in this unit is read back without decoding it.
+        self.states: dict[int, dict[bytes, BaseModel]] = defaultdict(dict)
         self.changed_bytes: dict[int, int] = defaultdict(int)
         self.done: dict[TopicPartition, int] = {}
         self.partition = 0
@@ -35,19 +37,21 @@ class Work:
         self.done[tp] = offset + 1
 
     def load(self, table: str, key: str, model: type[M]) -> M | None:
-        raw = self.raw(changelog_key(table, key))
-        return None if raw is None else model.model_validate_json(raw)
-
-    def raw(self, key: bytes) -> bytes | None:
-        pending = self.changes.get(self.partition, {})
-        if key in pending:
-            return pending[key]
+        stored = changelog_key(table, key)
+        pending = self.states.get(self.partition)
+        if pending is not None and stored in pending:
+            state = pending[stored]
+            assert isinstance(state, model)
+            return state
         assert self.store is not None, "a processor without tables has no state to read"
-        return self.store.partition(self.partition).get(key)
+        raw = self.store.partition(self.partition).get(stored)
+        return None if raw is None else model.model_validate_json(raw)
 
     def save(self, table: str, key: str, state: BaseModel) -> None:
         value = encode(state)
-        self.changes[self.partition][changelog_key(table, key)] = value
+        stored = changelog_key(table, key)
+        self.changes[self.partition][stored] = value
+        self.states[self.partition][stored] = state
         self.changed_bytes[self.partition] += len(value)
 
     def emit(self, topic: str, key: str, value: BaseModel) -> None:

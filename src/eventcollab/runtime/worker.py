@@ -1,6 +1,7 @@
 """The processors of one worker with the producer they share, started and stopped in order."""
 
 import asyncio
+import gc
 import logging
 from typing import Any
 
@@ -16,8 +17,21 @@ log = logging.getLogger(__name__)
 READY = "eventcollab ready:"
 
 
+def collect_garbage_less() -> None:
+    """Fewer, cheaper garbage collections once the worker is up.
+
+    A unit of work allocates hundreds of short-lived models; with CPython's default threshold
+    (700) the young generation is collected several times a unit and survivors are promoted, so
+    full collections keep traversing the libraries' objects. Freezing what exists at start and
+    collecting the young generation every 20,000 allocations cut the worker's CPU per workflow
+    by about a tenth at saturation in the benchmark.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 10)
+
+
 class Runtime(Service):
-    producer: AIOKafkaProducer  # made at start, inside the running event loop
+    producer: AIOKafkaProducer  # for the web's order intake; made at start, inside the loop
 
     def __init__(
         self, settings: Settings, specs: list[ProcessorSpec], topics: list[str], **kw: Any
@@ -33,17 +47,24 @@ class Runtime(Service):
         self.producer = new_producer(self.settings)
         await self.producer.start()
         for processor in self.processors.values():
-            await processor.use(self.producer).start()
+            # A producer each: aiokafka keeps one produce request in flight per connection, so
+            # processors sharing one waited for each other's acknowledgements (p50 at 600
+            # orders/s: about 1 s shared, 0.5 s with one each).
+            producer = new_producer(self.settings)
+            await producer.start()
+            await processor.use(producer).start()
         self.add_future(self.announce_ready())
+        collect_garbage_less()
 
     async def announce_ready(self) -> None:
         await asyncio.gather(*(p.ready.wait() for p in self.processors.values()))
         log.info("%s %s assigned and restored", READY, ", ".join(self.processors) or "nothing")
 
     async def on_stop(self) -> None:
-        # Processors first: each finishes and commits its unit of work, which needs the producer.
+        # Processors first: each finishes and commits its unit of work, which needs its producer.
         for processor in self.processors.values():
             await processor.stop()
+            await processor.producer.stop()
         await self.producer.stop()
 
     def processor(self, name: str) -> Processor:
