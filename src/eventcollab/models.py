@@ -43,10 +43,11 @@ class Order(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Order":
-        skus = [line.sku for line in self.lines]
-        if len(set(skus)) != len(skus):
+        # Run on every decode of every event: kept to plain loops (a tenth of a decode's time).
+        lines = self.lines
+        if len(lines) > 1 and len({line.sku for line in lines}) != len(lines):
             raise ValueError("each sku may appear on one line only")
-        if self.total != sum(line.amount for line in self.lines):
+        if self.total != sum(line.quantity * line.unit_price for line in lines):
             raise ValueError("total must be the sum of the lines")
         return self
 
