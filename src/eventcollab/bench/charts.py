@@ -39,7 +39,7 @@ def latency(data: dict[str, Any], path: Path) -> None:
         results = [r["contenders"][name] for r in data["rounds"] if name in r["contenders"]]
         results = [result for result in results if "latency" in result]  # not scale-out
         for number, result in enumerate(results):
-            points = result.get("latency", {}).get("quantiles_ms", [])
+            points = result["latency"].get("quantiles_ms", [])
             label = name if number == 0 else None  # one legend entry per contender
             millis, fractions = [ms for _, ms in points], [f for f, _ in points]
             axes.plot(millis, fractions, label=label, color=f"C{index}", alpha=0.8)

@@ -32,8 +32,8 @@ KINDS = (
     ("consume (aiokafka fetcher)", ("aiokafka/consumer/fetcher", "getmany")),
     ("commit offsets (aiokafka)", ("group_coordinator", "commit_offsets")),
     ("produce (aiokafka sender, batches)", ("aiokafka/producer", "publish.py", "aiokafka/conn")),
-    ("garbage collection, logging, event loop", ("",)),
 )
+OTHER = "garbage collection, logging, event loop"
 
 
 def py_spy() -> str | None:
@@ -94,7 +94,7 @@ def summarize(collapsed: str) -> dict[str, Any]:
 
 def kind_of(frames: list[str]) -> str:
     for frame in reversed(frames):
-        for name, markers in KINDS[:-1]:
+        for name, markers in KINDS:
             if any(marker in frame for marker in markers):
                 return name
-    return KINDS[-1][0]
+    return OTHER

@@ -59,7 +59,8 @@ def new_consumer(settings: Settings, group: str | None, **options: Any) -> AIOKa
     )
 
 
-@functools.lru_cache(maxsize=65_536)  # a workflow's key is placed once per step, and again
+# Cached: murmur2 is pure Python, and a worker places each correlation id once per service.
+@functools.lru_cache(maxsize=65_536)
 def partition_for(key: str, partitions: int) -> int:
     """The partition of `key`, as the producer's default partitioner places it (Java's too)."""
     hashed: int = murmur2(key.encode())

@@ -35,7 +35,6 @@ from pydantic import BaseModel
 
 from eventcollab.runtime import publish
 from eventcollab.runtime.kafka import new_consumer, partition_for
-from eventcollab.runtime.publish import by_partition
 from eventcollab.runtime.store import Store, changelog_key
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
@@ -173,7 +172,7 @@ class Processor(Service):
 
     async def commit(self, work: Work) -> None:
         producer = self.producer
-        outputs = by_partition(work.outputs, self.settings.partitions)
+        outputs = publish.by_partition(work.outputs, self.settings.partitions)
         sent = [await publish.send(producer, t, p, e) for (t, p), e in outputs.items()]
         await acknowledged(future for batches in sent for future in batches)
         if self.store is not None and work.changes:

