@@ -22,11 +22,20 @@ def caller_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("EVENTCOLLAB_")}
 
 
+# Ports handed out by this process: a worker binds its port only seconds later, and meanwhile the
+# kernel may offer the same free port again (two benchmark workers once got one port; one died).
+handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A port that is free now and was not handed out before by this process."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port: int = sock.getsockname()[1]
+        if port not in handed_out:
+            handed_out.add(port)
+            return port
 
 
 def default_broker() -> str:
