@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventcollab.bench import procstat
+from eventcollab.bench import hops, procstat
 from eventcollab.bench.contenders import ALL_IN_ONE, Contender
 from eventcollab.bench.display import bar, say
 from eventcollab.bench.feed import Feeder, orders
@@ -15,6 +15,8 @@ from eventcollab.bench.restore import restore_rate
 from eventcollab.bench.stats import quantiles_ms, summary_ms
 from eventcollab.bench.status import probe
 from eventcollab.bench.watch import Completions
+
+PROBER_START_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -94,13 +96,24 @@ class Session:
         samples = [arrived[k] - at for k, at in scheduled.items() if k in arrived]
         result: dict[str, Any] = {"rate": round(rate, 1), "orders": len(batch)}
         result |= {"completed": len(samples), "missing": missing, **summary_ms(samples)}
-        return result | {"quantiles_ms": quantiles_ms(samples)}
+        wall = time.time() - time.monotonic()
+        sent = {key: at + wall for key, at in scheduled.items()}
+        return result | {"quantiles_ms": quantiles_ms(samples), "sent": sent}
+
+    async def hops(self, sent: dict[str, float]) -> dict[str, Any]:
+        """Per-hop latency of the workflows sent at these (epoch) times, from the topics."""
+        names, contender = self.contender.topics, self.contender
+        workflow_topics = [names.orders, names.payments, names.inventory, names.shipments]
+        bootstrap = contender.broker_url.removeprefix("kafka://")
+        partitions = contender.settings.partitions
+        return await hops.measure(bootstrap, workflow_topics, partitions, sent)
 
     async def status(self, rate: float, keys: list[str]) -> dict[str, Any]:
         """Status queries while orders keep arriving at `rate` (the half load)."""
         assert self.contender.status_url is not None
         plan = self.plan
-        load = asyncio.create_task(self.latency(rate, plan.status_seconds))
+        # The load outlasts the queries, whose process takes a moment to start.
+        load = asyncio.create_task(self.latency(rate, plan.status_seconds + PROBER_START_S))
         queries = await probe(
             self.contender.status_url, keys, plan.status_rate, plan.status_seconds
         )
@@ -142,7 +155,8 @@ async def under_half_load(
 ) -> None:
     """End-to-end latency at `rate`, then status queries at the same load."""
     contender, plan = session.contender, session.plan
-    result["latency"] = await session.latency(rate, plan.latency_seconds)
+    result["latency"] = latency = await session.latency(rate, plan.latency_seconds)
+    latency["hops"] = await session.hops(latency.pop("sent"))
     say(f"{contender.name}: p50/p99 {summary(result['latency'])} at {rate:.0f}/s")
     if contender.status_url is not None and plan.status_seconds > 0:
         result["status_query"] = await session.status(rate, keys)

@@ -95,7 +95,8 @@ def markdown(data: dict[str, Any]) -> str:
     for row in (data["throughput_ratio_to_raw"] or {}).get("by_round", []):
         shares = ", ".join(f"{k} {cell(v, 3)}" for k, v in row.items() if k != "round")
         lines.append(f"- round {row['round']}: {shares}")
-    return "\n".join([*lines, *scale_out(data), *extras(data), *profiled(data)]) + "\n"
+    sections = [*per_hop(data), *scale_out(data), *extras(data), *profiled(data)]
+    return "\n".join([*lines, *sections]) + "\n"
 
 
 def table(data: dict[str, Any]) -> list[str]:
@@ -114,6 +115,39 @@ def table(data: dict[str, Any]) -> list[str]:
             f"{cell(m['broker_cpu_s_per_1000'], 2)} | {cell(m['peak_rss_mib'])} | "
             f"{status if m['status_p50_ms'] is not None else '-'} | {cell(share, 3)} |"
         )
+    return lines
+
+
+def hop_medians(data: dict[str, Any], name: str) -> dict[str, dict[str, float | None]]:
+    """Per hop, the median over the rounds of its p50 and p99."""
+    found: dict[str, dict[str, list[float]]] = {}
+    for entry in data["rounds"]:
+        latency = entry["contenders"].get(name, {}).get("latency", {})
+        for hop, figures in latency.get("hops", {}).items():
+            for key in ("p50_ms", "p99_ms"):
+                if key in figures:
+                    found.setdefault(hop, {}).setdefault(key, []).append(figures[key])
+    return {hop: {k: median(v) for k, v in figures.items()} for hop, figures in found.items()}
+
+
+def per_hop(data: dict[str, Any]) -> list[str]:
+    """Each hop's p50 / p99 at the half load, contenders side by side."""
+    names = [name for name in data["medians"] if name not in SCALE_OUT]
+    by_name = {name: hop_medians(data, name) for name in names}
+    every_hop = sorted({hop for found in by_name.values() for hop in found})
+    if not every_hop:
+        return []
+    lines = [
+        "",
+        "Per hop at the half load, p50 / p99 ms (from the cause's `occurred_at` to the effect's):",
+        "",
+        "| hop | " + " | ".join(names) + " |",
+        "|---|" + "---:|" * len(names),
+    ]
+    for hop in every_hop:
+        cells = [by_name[name].get(hop, {}) for name in names]
+        shown = [f"{cell(c.get('p50_ms'))} / {cell(c.get('p99_ms'))}" for c in cells]
+        lines.append(f"| {hop} | " + " | ".join(shown) + " |")
     return lines
 
 
