@@ -1,11 +1,14 @@
 """The Faust app: one worker runs every service, or one service, chosen by EVENTCOLLAB_SERVICE.
 
-Faust provides the worker, its web server and the command line. The services themselves run as
-processors of eventcollab's runtime (see eventcollab.runtime.processor), each with its own
-consumer group, so that an offset is committed only for records that service has finished.
+Faust provides the worker and the command line. The services themselves run as processors of
+eventcollab's runtime (see eventcollab.runtime.processor), each with its own consumer group, so
+that an offset is committed only for records that service has finished. The HTTP interface runs
+on a thread of its own (see eventcollab.web.server), registered as the worker's web server.
 """
 
+import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +17,11 @@ import faust
 from eventcollab import cli, topics, web
 from eventcollab.agents import inventory, orders, payments, shipping, tracker
 from eventcollab.runtime.processor import ProcessorSpec
-from eventcollab.runtime.worker import Runtime
+from eventcollab.runtime.worker import READY, Runtime
 from eventcollab.settings import Settings
+from eventcollab.web.server import WebServer
+
+log = logging.getLogger(__name__)
 
 PROCESSORS: dict[str, Callable[[Settings, topics.Topics], list[ProcessorSpec]]] = {
     "orders": orders.processors,
@@ -30,6 +36,7 @@ class WorkflowApp(faust.App):
     """A Faust app whose worker also runs eventcollab's processors."""
 
     runtime: Runtime
+    server: WebServer
 
     async def on_first_start(self) -> None:
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)
@@ -38,16 +45,21 @@ class WorkflowApp(faust.App):
     async def on_start(self) -> None:
         await super().on_start()
         await self.add_runtime_dependency(self.runtime)
+        self.add_future(self.announce_ready())
+
+    async def announce_ready(self) -> None:
+        """The line that tests and scripts wait for: state restored, and HTTP answered."""
+        await self.runtime.ready()
+        if self.conf.web_enabled:
+            await self.server.listening.wait()
+        names = ", ".join(self.runtime.processors) or "nothing"
+        log.info("%s %s assigned and restored", READY, names)
 
 
-def install_views(app: WorkflowApp, settings: Settings, names: topics.Topics) -> None:
-    runtime = app.runtime
-    if "orders" in settings.services:
-        web.install_order_intake(app, settings, runtime, names.orders)
-    if "tracker" in settings.services:
-        web.install_workflow_view(app, runtime.processor("tracker"))
-    if "inventory" in settings.services:
-        web.install_stock_view(app, runtime.processor("stock"))
+def install_web_server(app: WorkflowApp, settings: Settings, names: topics.Topics) -> None:
+    application = partial(web.application, settings, names, app.runtime)
+    app.server = WebServer(application, lambda: (app.conf.web_bind, app.conf.web_port))
+    app.web_server(app.server)
 
 
 def create_app(settings: Settings | None = None) -> Any:
@@ -59,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Any:
         datadir=str(settings.data_dir / settings.worker_id),
         web_host=settings.web_host,
         web_port=settings.web_port,
+        web_bind=settings.web_host,
         # Faust's own consumer group holds a stop until a killed worker's member expires: with
         # Faust's defaults that is a minute after a kill -9.
         broker_session_timeout=settings.session_timeout,
@@ -69,7 +82,7 @@ def create_app(settings: Settings | None = None) -> Any:
     names = topics.declare(settings)
     specs = [spec for service in settings.services for spec in PROCESSORS[service](settings, names)]
     app.runtime = Runtime(settings, specs, names.all())
-    install_views(app, settings, names)
+    install_web_server(app, settings, names)
     cli.install_commands(app, settings, names)
     return app
 

@@ -8,7 +8,7 @@ import aiohttp
 
 from eventcollab.clock import now
 from eventcollab.codec import encode
-from eventcollab.web import PlaceOrder, order_placed
+from eventcollab.web.orders import PlaceOrder, order_placed
 from tests.e2e.harness import (
     Deployment,
     events_on,

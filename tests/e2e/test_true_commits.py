@@ -23,7 +23,7 @@ from eventcollab.clock import now
 from eventcollab.codec import encode
 from eventcollab.models import OrderPlaced
 from eventcollab.settings import Settings
-from eventcollab.web import PlaceOrder, order_placed
+from eventcollab.web.orders import PlaceOrder, order_placed
 from tests.e2e.harness import (
     BOOTSTRAP,
     BROKER,

@@ -1,4 +1,4 @@
-"""HTTP views through aiohttp's test client on Faust's web app: no broker, Kafka clients faked."""
+"""HTTP views through aiohttp's test client: no broker, Kafka clients faked."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -10,6 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import TopicPartition
 
+from eventcollab import topics, web
 from eventcollab.app import create_app
 from eventcollab.codec import decode_event, encode
 from eventcollab.runtime.kafka import partition_for
@@ -22,9 +23,9 @@ GOOD_ORDER = {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 2, "uni
 
 
 def build_app(data_dir: Path, producer: FakeProducer, **settings: Any) -> Any:
-    app = create_app(Settings(app_id=f"web-{uuid4().hex[:8]}", data_dir=data_dir, **settings))
-    app.finalize()
-    app.runtime.producer = producer
+    """The worker's HTTP routes over a tracker whose state is local and fully assigned."""
+    config = Settings(app_id=f"web-{uuid4().hex[:8]}", data_dir=data_dir, **settings)
+    app = create_app(config)
     tracker = app.runtime.processor("tracker")
     tracker.use(producer)
     partitions = range(app.runtime.settings.partitions)
@@ -33,6 +34,7 @@ def build_app(data_dir: Path, producer: FakeProducer, **settings: Any) -> Any:
     tracker.owned = set(partitions)
     tracker.rebalancing = False
     tracker.ready.set()
+    app.routes = web.application(config, topics.declare(config), app.runtime, producer)
     return app
 
 
@@ -48,7 +50,7 @@ async def app(tmp_path: Path, producer: FakeProducer) -> Any:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[TestClient[Any, Any]]:
-    async with TestClient(TestServer(await app.web.wsgi())) as client:
+    async with TestClient(TestServer(app.routes)) as client:
         yield client
 
 
@@ -71,7 +73,7 @@ async def test_a_valid_order_is_accepted_and_published_keyed_by_its_correlation_
 async def test_an_order_is_answered_only_once_the_broker_acknowledged_it(tmp_path: Path) -> None:
     producer = FakeProducer()
     app = build_app(tmp_path, producer)
-    async with TestClient(TestServer(await app.web.wsgi())) as client:
+    async with TestClient(TestServer(app.routes)) as client:
         answer = asyncio.create_task(client.post("/orders", json=GOOD_ORDER))
         await until(lambda: producer.sent, turns=2000)
         await asyncio.sleep(0.05)
@@ -85,7 +87,7 @@ async def test_an_order_is_answered_only_once_the_broker_acknowledged_it(tmp_pat
 async def test_an_order_the_broker_refuses_is_not_accepted(tmp_path: Path) -> None:
     producer = FakeProducer()
     app = build_app(tmp_path, producer)
-    async with TestClient(TestServer(await app.web.wsgi())) as client:
+    async with TestClient(TestServer(app.routes)) as client:
         answer = asyncio.create_task(client.post("/orders", json=GOOD_ORDER))
         await until(lambda: producer.sent, turns=2000)
         producer.fail(ConnectionError("broker gone"))
@@ -159,7 +161,7 @@ async def test_status_is_503_while_state_is_reassigned(
 async def test_without_a_tracker_url_the_status_url_points_at_the_server_taking_the_order(
     tmp_path: Path, producer: FakeProducer
 ) -> None:
-    async with TestClient(TestServer(await build_app(tmp_path, producer).web.wsgi())) as client:
+    async with TestClient(TestServer(build_app(tmp_path, producer).routes)) as client:
         response = await client.post("/orders", json=GOOD_ORDER)
         body = await response.json()
         origin = f"http://{client.host}:{client.port}"

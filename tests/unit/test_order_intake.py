@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from eventcollab.web import PlaceOrder, order_placed, reasons
+from eventcollab.web.orders import PlaceOrder, order_placed, reasons
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 

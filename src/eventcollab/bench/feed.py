@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 from eventcollab.clock import now
 from eventcollab.codec import encode
 from eventcollab.models import AddStock, OrderLine
-from eventcollab.web import PlaceOrder, order_placed
+from eventcollab.web.orders import PlaceOrder, order_placed
 
 SKUS = tuple(f"BENCH-{number:02d}" for number in range(64))
 # Far more than the orders of a run take (at most 3 units a line): no order is ever short.

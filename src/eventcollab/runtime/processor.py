@@ -273,11 +273,20 @@ class Processor(Service):
 
     def lookup(self, table: str, key: str, model: type[M]) -> M | None:
         """The stored state of `key`, when this worker owns its partition (else None)."""
-        partition = partition_for(key, self.settings.partitions)
-        if self.store is None or partition not in self.owned:
-            return None
-        raw = self.store.partition(partition).get(changelog_key(table, key))
+        raw = self.stored(table, key)
         return None if raw is None else model.model_validate_json(raw)
+
+    def stored(self, table: str, key: str) -> bytes | None:
+        """The state of `key` as stored (encoded), when this worker owns its partition.
+
+        Called from the web server's thread too: it opens nothing (an owned partition is open
+        since its restore) and reads `owned` once, as a whole set.
+        """
+        partition = partition_for(key, self.settings.partitions)
+        store = self.store.opened(partition) if self.store is not None else None
+        if store is None or partition not in self.owned:
+            return None
+        return store.get(changelog_key(table, key))
 
     def __str__(self) -> str:
         return f"processor {self.spec.name}"

@@ -79,6 +79,10 @@ class Store:
             self.partitions[number] = PartitionStore(self.root / f"{number}.db")
         return self.partitions[number]
 
+    def opened(self, number: int) -> PartitionStore | None:
+        """The partition's store if it is open; never opens one (safe from another thread)."""
+        return self.partitions.get(number)
+
     async def restore(self, consumer: AIOKafkaConsumer, numbers: list[int]) -> int:
         """Bring the given partitions up to the end of the changelog; returns records read."""
         tps = [TopicPartition(self.changelog, n) for n in numbers]

@@ -1,18 +1,14 @@
-"""The processors of one worker with the producer they share, started and stopped in order."""
+"""The processors of one worker, each with its own producer, started and stopped in order."""
 
 import asyncio
 import gc
-import logging
 from typing import Any
 
-from aiokafka import AIOKafkaProducer
 from mode import Service
 
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.runtime.processor import Processor, ProcessorSpec
 from eventcollab.settings import Settings
-
-log = logging.getLogger(__name__)
 
 READY = "eventcollab ready:"
 
@@ -31,8 +27,6 @@ def collect_garbage_less() -> None:
 
 
 class Runtime(Service):
-    producer: AIOKafkaProducer  # for the web's order intake; made at start, inside the loop
-
     def __init__(
         self, settings: Settings, specs: list[ProcessorSpec], topics: list[str], **kw: Any
     ) -> None:
@@ -44,8 +38,6 @@ class Runtime(Service):
     async def on_start(self) -> None:
         changelogs = [p.changelog for p in self.processors.values() if p.changelog]
         await declare_topics(self.settings, self.topics, changelogs)
-        self.producer = new_producer(self.settings)
-        await self.producer.start()
         for processor in self.processors.values():
             # A producer each: aiokafka keeps one produce request in flight per connection, so
             # processors sharing one waited for each other's acknowledgements (p50 at 600
@@ -53,19 +45,17 @@ class Runtime(Service):
             producer = new_producer(self.settings)
             await producer.start()
             await processor.use(producer).start()
-        self.add_future(self.announce_ready())
         collect_garbage_less()
 
-    async def announce_ready(self) -> None:
+    async def ready(self) -> None:
+        """Until every processor has its first assignment and has restored its state."""
         await asyncio.gather(*(p.ready.wait() for p in self.processors.values()))
-        log.info("%s %s assigned and restored", READY, ", ".join(self.processors) or "nothing")
 
     async def on_stop(self) -> None:
         # Processors first: each finishes and commits its unit of work, which needs its producer.
         for processor in self.processors.values():
             await processor.stop()
             await processor.producer.stop()
-        await self.producer.stop()
 
     def processor(self, name: str) -> Processor:
         return self.processors[name]
