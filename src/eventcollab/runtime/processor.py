@@ -50,7 +50,8 @@ Handler = Callable[[Work, Record], None]
 # they fit one record batch (see kafka.MAX_BATCH_BYTES).
 UNIT_BYTES = 256_000
 MAX_RECORDS = 500
-# Records decided between two turns of the event loop: a status query waits at most for these.
+# Records decided between two turns of the event loop: the other processors of the worker, whose
+# fetches and acknowledgements are answered only at a turn, wait at most for these.
 TURN_RECORDS = 32
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 30
@@ -163,7 +164,7 @@ class Processor(Service):
                 self.spec.handler(work, record)
                 work.finished(tp, record.offset)
                 if count % TURN_RECORDS == 0:
-                    await asyncio.sleep(0)  # a turn for the web server and the other processors
+                    await asyncio.sleep(0)  # a turn for the other processors
                 if work.full:
                     await self.commit(work)
                     work = Work(self.store, UNIT_BYTES)
