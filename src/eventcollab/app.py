@@ -44,6 +44,9 @@ class WorkflowApp(faust.App):
 
     async def on_start(self) -> None:
         await super().on_start()
+        # The worker's --web-host and --web-port are known now: the other members of each
+        # group forward queries for this worker's partitions there.
+        self.runtime.url = f"http://{self.conf.web_host}:{self.conf.web_port}"
         await self.add_runtime_dependency(self.runtime)
         self.add_future(self.announce_ready())
 

@@ -13,29 +13,12 @@ from eventcollab import demo as demo_orders
 from eventcollab.audit.command import install_audit_command
 from eventcollab.codec import encode
 from eventcollab.models import AddStock
+from eventcollab.render import render_status
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
+from eventcollab.watch import install_watch_command
 from eventcollab.workflow import WorkflowState
-
-
-def render_status(state: WorkflowState) -> str:
-    waiting = (
-        f"{state.waiting_for.service}: {state.waiting_for.action}" if state.waiting_for else "-"
-    )
-    lines = [
-        f"workflow  {state.correlation_id}",
-        f"status    {state.status}",
-        f"waiting   {waiting}",
-        f"customer  {state.order.customer_id}, total {state.order.total}",
-        "timeline",
-    ]
-    lines += [
-        f"  {e.occurred_at.isoformat(timespec='milliseconds')}  {e.event_type:<18} "
-        f"{e.producer:<10} {e.event_id}  <- {e.causation_id or '-'}"
-        for e in state.timeline
-    ]
-    return "\n".join(lines)
 
 
 async def add_stock(settings: Settings, topics: Topics, sku: str, quantity: int) -> AddStock:
@@ -54,6 +37,7 @@ async def add_stock(settings: Settings, topics: Topics, sku: str, quantity: int)
 
 def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_audit_command(app, settings)
+    install_watch_command(app, settings)
 
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # Where people and the `status` command reach the tracker's web view. Unset, status URLs
     # point at the server that took the order, and `status` asks this host's web port.
     tracker_url: str | None = None
+    # How long a query forwarded to the worker that owns its workflow may take, beyond the time
+    # it asked to wait (`?wait=...&timeout=...`), before it is answered 504.
+    forward_seconds: float = Field(default=5.0, gt=0)
     # Where the `demo` command places orders (the orders service's web server).
     orders_url: str | None = None
     data_dir: Path = Path("data")

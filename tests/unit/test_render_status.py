@@ -3,8 +3,8 @@
 from builders import happy_path
 
 from eventcollab import workflow
-from eventcollab.cli import render_status
 from eventcollab.models import Event
+from eventcollab.render import render_status
 from eventcollab.workflow import WorkflowState
 
 

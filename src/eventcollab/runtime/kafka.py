@@ -43,7 +43,12 @@ def new_producer(settings: Settings) -> AIOKafkaProducer:
     )
 
 
-def new_consumer(settings: Settings, group: str | None, **options: Any) -> AIOKafkaConsumer:
+def new_consumer(
+    settings: Settings,
+    group: str | None,
+    assignor: type[RangePartitionAssignor] = RangePartitionAssignor,
+    **options: Any,
+) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         bootstrap_servers=bootstrap(settings),
         group_id=group,
@@ -54,7 +59,7 @@ def new_consumer(settings: Settings, group: str | None, **options: Any) -> AIOKa
         # Range gives each member the same partition numbers of every input topic (they all
         # have one partition count), so a key's events and its state stay with one member.
         # aiokafka's default, round robin, would split them.
-        partition_assignment_strategy=(RangePartitionAssignor,),
+        partition_assignment_strategy=(assignor,),
         **options,
     )
 

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from eventcollab.runtime import publish
 from eventcollab.runtime.kafka import new_consumer, partition_for
+from eventcollab.runtime.locate import Owners, locating_assignor
 from eventcollab.runtime.store import Store, changelog_key
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
@@ -45,6 +46,8 @@ M = TypeVar("M", bound=BaseModel)
 Changes: TypeAlias = dict[int, dict[bytes, bytes | None]]
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Handler = Callable[[Work, Record], None]
+# Told the table keys of each write to the store, or None when partitions were taken away.
+Observer = Callable[[Iterable[bytes] | None], None]
 
 # A unit of work stops taking records once one partition's state changes reach this size, so
 # they fit one record batch (see kafka.MAX_BATCH_BYTES).
@@ -98,6 +101,10 @@ class Processor(Service):
         self.lock = asyncio.Lock()
         self.ready = asyncio.Event()
         self.owned: set[int] = set()
+        # Every partition's owner in the group, by web URL (see runtime.locate); replaced whole.
+        self.owners: Owners = {}
+        self.url = ""  # this worker's web URL, which the other members forward queries to
+        self.observers: list[Observer] = []
         self.rebalancing = True
         self.finished: dict[TopicPartition, int] = {}  # offsets after what was finished
         self.uncommitted: dict[TopicPartition, int] = {}  # finished, not yet committed
@@ -116,8 +123,9 @@ class Processor(Service):
     async def on_start(self) -> None:
         # The client id names the worker, so the group's members show who runs the processor.
         client_id = f"{self.settings.worker_id}/{self.spec.name}"
+        assignor = locating_assignor(self.url, self.learn_owners)
         self.consumer = new_consumer(
-            self.settings, self.group, client_id=client_id, max_poll_records=MAX_RECORDS
+            self.settings, self.group, assignor, client_id=client_id, max_poll_records=MAX_RECORDS
         )
         self.restorer = new_consumer(self.settings, None)
         await self.restorer.start()
@@ -180,6 +188,8 @@ class Processor(Service):
             reached = await self.write_changelog(work.changes)
             for number, changes in work.changes.items():
                 self.store.partition(number).write(changes, reached[number])
+            for observe in self.observers:
+                observe(key for changes in work.changes.values() for key in changes)
         if work.done:
             self.finished.update(work.done)
             self.uncommitted.update(work.done)
@@ -222,6 +232,9 @@ class Processor(Service):
             for number, meta in zip(pending, metadata, strict=True)
         }
 
+    def learn_owners(self, owners: Owners) -> None:
+        self.owners = owners
+
     async def rewind(self) -> None:
         """Read again from the offset after the last record this processor finished."""
         try:
@@ -243,6 +256,8 @@ class Processor(Service):
             await self.flush_commits()
             self.rebalancing = True
             self.owned = set()
+            for observe in self.observers:
+                observe(None)
             self.finished.clear()
             self.uncommitted.clear()
 

@@ -34,6 +34,7 @@ class Runtime(Service):
         self.settings = settings
         self.topics = topics
         self.processors = {spec.name: Processor(spec, settings) for spec in specs}
+        self.url = settings.local_url  # where this worker's web server answers; set before start
 
     async def on_start(self) -> None:
         changelogs = [p.changelog for p in self.processors.values() if p.changelog]
@@ -44,6 +45,7 @@ class Runtime(Service):
             # orders/s: about 1 s shared, 0.5 s with one each).
             producer = new_producer(self.settings)
             await producer.start()
+            processor.url = self.url
             await processor.use(producer).start()
         collect_garbage_less()
 

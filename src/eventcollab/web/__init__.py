@@ -4,17 +4,23 @@ The routes depend on the services the worker runs. They are served by `web.serve
 on a thread of its own, so `application` is called inside that thread's event loop.
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from eventcollab.runtime.kafka import new_producer
 from eventcollab.runtime.worker import Runtime
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
+from eventcollab.web.forward import Forwarder
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
 from eventcollab.web.status import StockOnHand, WorkflowStatus
+from eventcollab.web.steps import WorkflowSteps
+from eventcollab.web.watch import Watchers
 
 __all__ = ["PlaceOrder", "application", "order_placed"]
 
@@ -31,11 +37,30 @@ def application(
             app.cleanup_ctx.append(own_producer(settings, intake))
         app.router.add_post("/orders", intake.place)
     if "tracker" in settings.services:
-        workflows = WorkflowStatus(runtime.processor("tracker"))
+        tracker, watchers, forwarder = (
+            runtime.processor("tracker"),
+            Watchers(),
+            Forwarder(runtime.url, settings.forward_seconds),
+        )
+        tracker.observers.append(watchers.stored)
+        app.cleanup_ctx.append(partial(serving_queries, watchers, forwarder))
+        workflows = WorkflowStatus(tracker, watchers, forwarder)
         app.router.add_get("/workflows/{correlation_id}", workflows.get)
+        steps = WorkflowSteps(tracker, watchers, forwarder)
+        app.router.add_get("/workflows/{correlation_id}/events", steps.get)
     if "inventory" in settings.services:
         app.router.add_get("/stock/{sku}", StockOnHand(runtime.processor("stock")).get)
     return app
+
+
+async def serving_queries(
+    watchers: Watchers, forwarder: Forwarder, _: web.Application
+) -> AsyncIterator[None]:
+    """Waiting queries are woken in this loop; forwarded ones go out through its HTTP client."""
+    watchers.bind(asyncio.get_running_loop())
+    async with aiohttp.ClientSession() as http:
+        forwarder.http = http
+        yield
 
 
 def own_producer(

@@ -1,11 +1,27 @@
-"""Read-only views of stored state: where a workflow stands, how much stock is on hand."""
+"""Read-only views of stored state: where a workflow stands, how much stock is on hand.
+
+A workflow is answered by the worker whose tracker owns its partition; any other worker forwards
+the query there (see web.forward). `?wait=exists|terminal&timeout=SECONDS` holds the answer until
+the workflow exists or has ended (see web.watch).
+"""
+
+import asyncio
+from typing import Literal
 
 from aiohttp import web
 
 from eventcollab.domain.inventory import StockLevel
+from eventcollab.runtime.kafka import partition_for
 from eventcollab.runtime.processor import Processor
+from eventcollab.web.forward import Forwarder
+from eventcollab.web.watch import Watchers
+from eventcollab.workflow import WorkflowState
 
 JSON = "application/json"
+WAIT_SECONDS = 30.0  # when `wait` comes without a timeout
+MAX_WAIT_SECONDS = 300.0
+
+Wait = Literal["exists", "terminal"]
 
 
 def error(status: int, reason: str, **details: str) -> web.Response:
@@ -13,20 +29,97 @@ def error(status: int, reason: str, **details: str) -> web.Response:
     return web.json_response({"error": reason, **details}, status=status, headers=headers)
 
 
-class WorkflowStatus:
-    def __init__(self, tracker: Processor) -> None:
-        self.tracker = tracker
+def reached(wait: Wait | None, stored: bytes | None) -> bool:
+    if wait is None:
+        return True
+    if stored is None:
+        return False
+    return wait == "exists" or WorkflowState.model_validate_json(stored).status != "in_progress"
 
-    async def get(self, request: web.Request) -> web.Response:
+
+WAITS: dict[str, Wait] = {"exists": "exists", "terminal": "terminal"}
+
+
+def waiting_of(request: web.Request) -> tuple[Wait | None, float]:
+    """The `wait` and `timeout` query parameters; ValueError says what is wrong with them."""
+    asked, timeout = request.query.get("wait"), request.query.get("timeout")
+    wait = WAITS.get(asked) if asked is not None else None
+    if asked is not None and wait is None:
+        raise ValueError('wait must be "exists" or "terminal"')
+    if timeout is None:
+        return wait, WAIT_SECONDS if wait else 0.0
+    try:
+        seconds = float(timeout)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_WAIT_SECONDS:
+        raise ValueError(f"timeout must be seconds from 0 to {MAX_WAIT_SECONDS:.0f}")
+    return wait, seconds
+
+
+def owns(tracker: Processor, correlation_id: str) -> bool:
+    """Whether this worker's tracker owns the workflow and has its state restored."""
+    partition = partition_for(correlation_id, tracker.settings.partitions)
+    return tracker.serving and partition in tracker.owned
+
+
+async def elsewhere(
+    tracker: Processor,
+    forwarder: Forwarder,
+    request: web.Request,
+    wait_seconds: float = 0.0,
+    streamed: bool = False,
+) -> web.StreamResponse:
+    """The query answered by the worker that owns the workflow (streamed when it streams)."""
+    if not tracker.serving:
+        return error(503, "workflow state is recovering")
+    correlation_id = request.match_info["correlation_id"]
+    owner = tracker.owners.get(partition_for(correlation_id, tracker.settings.partitions))
+    if owner is None:
+        return error(503, "no worker owns this workflow's partition yet")
+    if streamed:
+        return await forwarder.stream(request, owner)
+    return await forwarder.forward(request, owner, wait_seconds)
+
+
+class WorkflowStatus:
+    def __init__(self, tracker: Processor, watchers: Watchers, forwarder: Forwarder) -> None:
+        self.tracker, self.watchers, self.forwarder = tracker, watchers, forwarder
+
+    async def get(self, request: web.Request) -> web.StreamResponse:
         correlation_id = request.match_info["correlation_id"]
-        if not self.tracker.serving:
-            return error(503, "workflow state is recovering")
-        # The state as the tracker stored it, which is its JSON: decoding and encoding it again
-        # gives the same bytes for 25 us more of the interpreter per query.
-        stored = self.tracker.stored("workflows", correlation_id)
+        try:
+            wait, seconds = waiting_of(request)
+        except ValueError as wrong:
+            return error(400, str(wrong))
+        if not owns(self.tracker, correlation_id):
+            return await elsewhere(self.tracker, self.forwarder, request, seconds)
+        return await self.answer(correlation_id, wait, seconds)
+
+    async def answer(self, correlation_id: str, wait: Wait | None, seconds: float) -> web.Response:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            change = self.watchers.register(correlation_id) if wait else None
+            try:
+                if not owns(self.tracker, correlation_id):
+                    return error(503, "this workflow's partition moved to another worker")
+                # The state as the tracker stored it, which is its JSON: decoding and encoding it
+                # again gives the same bytes for 25 us more of the interpreter per query.
+                stored = self.tracker.stored("workflows", correlation_id)
+                left = deadline - asyncio.get_running_loop().time()
+                if reached(wait, stored) or change is None or left <= 0:
+                    return self.respond(correlation_id, wait, stored)
+                await asyncio.wait([change], timeout=left)
+            finally:
+                if change is not None:
+                    self.watchers.forget(correlation_id, change)
+
+    def respond(self, correlation_id: str, wait: Wait | None, stored: bytes | None) -> web.Response:
         if stored is None:
             return error(404, "unknown workflow", correlation_id=correlation_id)
-        return web.Response(body=stored, content_type=JSON)
+        # Waited for the end and it did not come: the state so far, with 202 (still running).
+        status = 202 if wait == "terminal" and not reached(wait, stored) else 200
+        return web.Response(body=stored, status=status, content_type=JSON)
 
 
 class StockOnHand:

@@ -1,0 +1,78 @@
+"""Two tracker workers: either one answers for every workflow, and one answers alone after the
+other stops."""
+
+import asyncio
+from typing import Any
+from uuid import uuid4
+
+import aiohttp
+
+from tests.e2e.conftest import started
+from tests.e2e.harness import Deployment, eventually, place_order
+
+WORKFLOWS = 200
+SERVED_BY = "X-Eventcollab-Served-By"
+
+
+async def terminal(http: aiohttp.ClientSession, url: str, cid: str) -> tuple[Any, str | None]:
+    """The workflow once it ended (held by the server until then), and who answered."""
+    async with http.get(f"{url}/workflows/{cid}?wait=terminal&timeout=60") as response:
+        assert response.status == 200, await response.text()
+        return await response.json(), response.headers.get(SERVED_BY)
+
+
+async def answered(http: aiohttp.ClientSession, url: str, cid: str) -> Any:
+    async with http.get(f"{url}/workflows/{cid}") as response:
+        return await response.json() if response.status == 200 else None
+
+
+async def place(deployment: Deployment, http: aiohttp.ClientSession, count: int) -> list[str]:
+    sku = f"SKU-{uuid4().hex[:8]}"
+    deployment.run_command("restock", sku, str(count))
+    body = {"customer_id": "eve", "items": [{"sku": sku, "quantity": 1, "unit_price": "2.00"}]}
+    placed: list[str] = []
+    for _ in range(0, count, 50):  # in waves, as clients would
+        wave = [place_order(http, deployment.orders_url, body) for _ in range(50)]
+        placed += await asyncio.gather(*wave)
+    return placed[:count]
+
+
+async def test_either_tracker_worker_answers_for_every_workflow_and_one_alone_after_a_stop(
+    deployment: Deployment, http: aiohttp.ClientSession
+) -> None:
+    started(deployment, "orders", "payments", "inventory", "shipping")
+    first = deployment.worker("tracker").start()
+    second = deployment.worker("tracker", label="tracker-2").start()
+    first.wait_ready()
+    second.wait_ready()
+
+    placed = await place(deployment, http, WORKFLOWS)
+    from_first = await asyncio.gather(*(terminal(http, first.url, c) for c in placed))
+    from_second = await asyncio.gather(*(terminal(http, second.url, c) for c in placed))
+
+    assert [state for state, _ in from_first] == [state for state, _ in from_second]
+    assert {state["status"] for state, _ in from_first} == {"completed"}
+    assert [state["correlation_id"] for state, _ in from_first] == placed
+    # Each worker answered about half itself and had the other half answered by its owner.
+    forwarded = [by for _, by in from_first if by] + [by for _, by in from_second if by]
+    assert set(forwarded) == {first.url, second.url}
+    assert 0 < len(forwarded) < 2 * WORKFLOWS
+
+    # `status` and `watch` ask the first worker (EVENTCOLLAB_TRACKER_URL) about a workflow that
+    # the second owns: forwarded, the answer and the event stream come from the second.
+    state = next(state for state, by in from_first if by == second.url)
+    cid = state["correlation_id"]
+    assert "status    completed" in deployment.run_command("status", cid)
+    watched = deployment.run_command("watch", cid).splitlines()
+    steps = [line.split()[1] for line in watched if line.startswith("  ")]
+    assert steps == [entry["event_type"] for entry in state["timeline"]]
+    assert watched[-1] == f"{cid} completed"
+
+    first.stop()  # its partitions move to the second worker, which restores them
+
+    async def all_from_second() -> list[Any] | None:
+        states = await asyncio.gather(*(answered(http, second.url, c) for c in placed))
+        return states if all(states) else None
+
+    after = await eventually(all_from_second, timeout=60)
+    assert after == [state for state, _ in from_first]
