@@ -13,12 +13,12 @@ from eventcollab import demo as demo_orders
 from eventcollab.audit.command import install_audit_command
 from eventcollab.codec import encode
 from eventcollab.models import AddStock
+from eventcollab.presentation import WorkflowView
 from eventcollab.render import render_status
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
 from eventcollab.watch import install_watch_command
-from eventcollab.workflow import WorkflowState
 
 
 async def add_stock(settings: Settings, topics: Topics, sku: str, quantity: int) -> AddStock:
@@ -52,7 +52,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
         if response.status != 200:
             self.say(f"{response.status}: {body.decode()}")
             raise SystemExit(1)
-        self.say(render_status(WorkflowState.model_validate_json(body)))
+        self.say(render_status(WorkflowView.model_validate_json(body)))
 
     @app.command(argument("sku"), argument("quantity", type=int))
     async def restock(self: Any, sku: str, quantity: int) -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 import aiohttp
 
+from eventcollab.presentation import WorkflowView
 from eventcollab.settings import Settings
-from eventcollab.workflow import WorkflowState
+from eventcollab.web.status import MAX_WAIT_SECONDS
 
 RESTOCK = (("KEYBOARD", 25), ("MOUSE", 25), ("USB-CABLE", 10))
 ORDERS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -51,18 +52,23 @@ async def place(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> 
 
 
 async def outcome(http: aiohttp.ClientSession, status_url: str, wait: float) -> str:
-    """The final status and how long the workflow took, or the last status seen in `wait` s."""
+    """The final status and how long the workflow took, or the status after `wait` s.
+
+    The tracker holds the request until the workflow has ended (`wait=terminal`); it answers
+    503 while its partitions are being assigned, so that is asked again.
+    """
     deadline = asyncio.get_running_loop().time() + wait
     status = "unknown"
-    while asyncio.get_running_loop().time() < deadline:
-        async with http.get(status_url) as response:
-            if response.status == 200:
-                state = WorkflowState.model_validate_json(await response.read())
-                status = state.status
+    while (left := deadline - asyncio.get_running_loop().time()) > 0:
+        url = f"{status_url}?wait=terminal&timeout={min(left, MAX_WAIT_SECONDS):.1f}"
+        async with http.get(url) as response:
+            if response.status in (200, 202):
+                view = WorkflowView.model_validate_json(await response.read())
+                status = view.status
                 if status != "in_progress":
-                    took = state.timeline[-1].occurred_at - state.timeline[0].occurred_at
-                    return f"{status:<12} in {took.total_seconds() * 1000:.0f} ms"
-        await asyncio.sleep(0.25)
+                    return f"{status:<12} in {view.duration_ms:.0f} ms"
+            else:
+                await asyncio.sleep(0.25)
     return status
 
 

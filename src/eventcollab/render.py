@@ -1,24 +1,25 @@
-"""A workflow's status and timeline as text, for the terminal commands."""
+"""A workflow as text, for the terminal commands: the same view as the JSON (presentation)."""
 
-from eventcollab.workflow import TimelineEntry, WorkflowState
+from eventcollab.presentation import StepView, WorkflowView
 
 
-def step_line(entry: TimelineEntry) -> str:
+def step_line(step: StepView) -> str:
+    since = f"+{step.since_previous_ms:.0f} ms" if step.since_previous_ms is not None else "start"
     return (
-        f"  {entry.occurred_at.isoformat(timespec='milliseconds')}  {entry.event_type:<18} "
-        f"{entry.producer:<10} {entry.event_id}  <- {entry.causation_id or '-'}"
+        f"  {step.occurred_at.isoformat(timespec='milliseconds')}  {step.event_type:<18} "
+        f"{step.producer:<10} {since:>10}  {step.event_id}  <- {step.causation_id or '-'}"
     )
 
 
-def render_status(state: WorkflowState) -> str:
-    waiting = (
-        f"{state.waiting_for.service}: {state.waiting_for.action}" if state.waiting_for else "-"
-    )
+def render_status(view: WorkflowView) -> str:
+    waiting = f"{view.waiting_for.service}: {view.waiting_for.action}" if view.waiting_for else "-"
+    expected = ", then ".join(f"{s.service}: {s.action}" for s in view.expected) or "-"
     lines = [
-        f"workflow  {state.correlation_id}",
-        f"status    {state.status}",
+        f"workflow  {view.correlation_id}",
+        f"status    {view.status} after {view.duration_ms:.0f} ms",
         f"waiting   {waiting}",
-        f"customer  {state.order.customer_id}, total {state.order.total}",
+        f"expected  {expected}",
+        f"customer  {view.order.customer_id}, total {view.order.total}",
         "timeline",
     ]
-    return "\n".join(lines + [step_line(entry) for entry in state.timeline])
+    return "\n".join(lines + [step_line(step) for step in view.timeline])

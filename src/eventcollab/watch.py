@@ -11,9 +11,9 @@ from typing import Any
 
 import aiohttp
 
+from eventcollab.presentation import StepView
 from eventcollab.render import step_line
 from eventcollab.settings import Settings
-from eventcollab.workflow import TimelineEntry
 
 
 async def server_sent(response: aiohttp.ClientResponse) -> AsyncIterator[tuple[str, str]]:
@@ -36,7 +36,7 @@ async def follow(url: str, say: Callable[[str], None], seen: set[str]) -> str | 
             raise WatchFailed(f"{response.status}: {(await response.read()).decode()}")
         async for event, data in server_sent(response):
             if event == "step":
-                entry = TimelineEntry.model_validate_json(data)
+                entry = StepView.model_validate_json(data)
                 if str(entry.event_id) not in seen:
                     seen.add(str(entry.event_id))
                     say(step_line(entry))

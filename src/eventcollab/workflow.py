@@ -33,16 +33,26 @@ class Step(Frozen):
     action: str
 
 
+AUTHORIZE = Step(service="payments", action="authorize the payment")
+RESERVE = Step(service="inventory", action="reserve stock")
+SCHEDULE = Step(service="shipping", action="schedule the shipment")
+COMPLETE = Step(service="orders", action="complete the order")
+REJECT = Step(service="orders", action="reject the order")
+REFUND = Step(service="payments", action="refund the payment")
+CANCEL = Step(service="orders", action="cancel the order")
+
 # The furthest event seen decides the next step; checked from the end of the workflow backwards.
 NEXT_STEP: tuple[tuple[str, Step], ...] = (
-    ("PaymentRefunded", Step(service="orders", action="cancel the order")),
-    ("StockUnavailable", Step(service="payments", action="refund the payment")),
-    ("PaymentDeclined", Step(service="orders", action="reject the order")),
-    ("ShipmentScheduled", Step(service="orders", action="complete the order")),
-    ("StockReserved", Step(service="shipping", action="schedule the shipment")),
-    ("PaymentAuthorized", Step(service="inventory", action="reserve stock")),
+    ("PaymentRefunded", CANCEL),
+    ("StockUnavailable", REFUND),
+    ("PaymentDeclined", REJECT),
+    ("ShipmentScheduled", COMPLETE),
+    ("StockReserved", SCHEDULE),
+    ("PaymentAuthorized", RESERVE),
 )
-FIRST_STEP = Step(service="payments", action="authorize the payment")
+FIRST_STEP = AUTHORIZE
+# The step that follows a step when it goes as asked; the outcomes' steps end the workflow.
+THEN: dict[Step, Step] = {AUTHORIZE: RESERVE, RESERVE: SCHEDULE, SCHEDULE: COMPLETE, REFUND: CANCEL}
 
 
 class TimelineEntry(Frozen):
@@ -51,6 +61,8 @@ class TimelineEntry(Frozen):
     event_id: UUID
     causation_id: UUID | None
     occurred_at: datetime
+    # The tracker's clock when it recorded the step (None in a fold that did not record it).
+    recorded_at: datetime | None = None
 
 
 class WorkflowState(Frozen):
@@ -61,12 +73,14 @@ class WorkflowState(Frozen):
     timeline: tuple[TimelineEntry, ...]
 
 
-def apply(state: WorkflowState | None, event: Event) -> WorkflowState | None:
-    """The state after `event`, or None when the event was seen already."""
+def apply(
+    state: WorkflowState | None, event: Event, recorded_at: datetime | None = None
+) -> WorkflowState | None:
+    """The state after `event` (recorded at `recorded_at`), or None when it was seen already."""
     timeline = state.timeline if state is not None else ()
     if any(entry.event_id == event.event_id for entry in timeline):
         return None
-    timeline = tuple(sorted((*timeline, entry_for(event)), key=occurrence))
+    timeline = tuple(sorted((*timeline, entry_for(event, recorded_at)), key=occurrence))
     seen = {entry.event_type for entry in timeline}
     return WorkflowState(
         correlation_id=event.correlation_id,
@@ -83,13 +97,14 @@ def occurrence(entry: TimelineEntry) -> tuple[datetime, str, str]:
     return entry.occurred_at, entry.event_type, str(entry.event_id)
 
 
-def entry_for(event: Event) -> TimelineEntry:
+def entry_for(event: Event, recorded_at: datetime | None = None) -> TimelineEntry:
     return TimelineEntry(
         event_type=event.event_type,
         producer=event.producer,
         event_id=event.event_id,
         causation_id=event.causation_id,
         occurred_at=event.occurred_at,
+        recorded_at=recorded_at,
     )
 
 
@@ -101,3 +116,12 @@ def waiting_for(seen: set[str]) -> Step | None:
     if status_of(seen) != "in_progress":
         return None
     return next((step for kind, step in NEXT_STEP if kind in seen), FIRST_STEP)
+
+
+def expected_steps(waiting: Step | None) -> tuple[Step, ...]:
+    """The steps still to come, from the awaited one to the outcome, if each goes as asked."""
+    steps: list[Step] = []
+    while waiting is not None:
+        steps.append(waiting)
+        waiting = THEN.get(waiting)
+    return tuple(steps)

@@ -125,7 +125,7 @@ async def test_malformed_json_gets_422(
     assert producer.sent == []
 
 
-async def test_a_recorded_workflow_is_served_as_the_tracker_stored_it(
+async def test_a_recorded_workflow_is_served_with_its_timeline_and_the_steps_to_come(
     app: Any, client: TestClient[Any, Any]
 ) -> None:
     placed = order_placed()
@@ -139,6 +139,16 @@ async def test_a_recorded_workflow_is_served_as_the_tracker_stored_it(
     body = await response.json()
     assert body["status"] == "in_progress"
     assert body["waiting_for"] == {"service": "payments", "action": "authorize the payment"}
+    assert [step["service"] for step in body["expected"]] == [
+        "payments",
+        "inventory",
+        "shipping",
+        "orders",
+    ]
+    [step] = body["timeline"]
+    assert step["event_id"] == str(placed.event_id)
+    assert step["recorded_at"] is not None
+    assert step["since_previous_ms"] is None
 
 
 async def test_an_unknown_workflow_is_404(client: TestClient[Any, Any]) -> None:

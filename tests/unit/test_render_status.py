@@ -4,6 +4,7 @@ from builders import happy_path
 
 from eventcollab import workflow
 from eventcollab.models import Event
+from eventcollab.presentation import present
 from eventcollab.render import render_status
 from eventcollab.workflow import WorkflowState
 
@@ -19,10 +20,14 @@ def fold(events: list[Event]) -> WorkflowState:
 def test_a_workflow_in_progress_shows_its_status_the_awaited_step_and_its_timeline() -> None:
     events = happy_path()[:2]
 
-    text = render_status(fold(events))
+    text = render_status(present(fold(events)))
 
     assert "in_progress" in text
-    assert "inventory: reserve stock" in text
+    assert "waiting   inventory: reserve stock" in text
+    assert (
+        "expected  inventory: reserve stock, then shipping: schedule the shipment, "
+        "then orders: complete the order"
+    ) in text
     assert events[0].correlation_id in text
     for event in events:
         assert event.event_type in text
@@ -32,10 +37,11 @@ def test_a_workflow_in_progress_shows_its_status_the_awaited_step_and_its_timeli
 def test_a_completed_workflow_shows_every_event_and_awaits_nothing() -> None:
     events = happy_path()
 
-    text = render_status(fold(events))
+    text = render_status(present(fold(events)))
 
     assert "completed" in text
     assert "waiting   -" in text
-    assert len(text.splitlines()) == 5 + len(events)
+    assert "expected  -" in text
+    assert len(text.splitlines()) == 6 + len(events)
     for event in events:
         assert event.event_type in text

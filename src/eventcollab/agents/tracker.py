@@ -2,6 +2,7 @@
 
 from eventcollab import workflow
 from eventcollab.agents import reacting
+from eventcollab.clock import now
 from eventcollab.domain import Decision
 from eventcollab.models import Event
 from eventcollab.runtime.processor import ProcessorSpec
@@ -10,7 +11,7 @@ from eventcollab.topics import Topics
 
 
 def decide(state: workflow.WorkflowState | None, event: Event) -> Decision[workflow.WorkflowState]:
-    return Decision(workflow.apply(state, event))
+    return Decision(workflow.apply(state, event, recorded_at=now()))
 
 
 def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:

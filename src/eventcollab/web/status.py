@@ -10,7 +10,9 @@ from typing import Literal
 
 from aiohttp import web
 
+from eventcollab.codec import encode
 from eventcollab.domain.inventory import StockLevel
+from eventcollab.presentation import present
 from eventcollab.runtime.kafka import partition_for
 from eventcollab.runtime.processor import Processor
 from eventcollab.web.forward import Forwarder
@@ -103,8 +105,6 @@ class WorkflowStatus:
             try:
                 if not owns(self.tracker, correlation_id):
                     return error(503, "this workflow's partition moved to another worker")
-                # The state as the tracker stored it, which is its JSON: decoding and encoding it
-                # again gives the same bytes for 25 us more of the interpreter per query.
                 stored = self.tracker.stored("workflows", correlation_id)
                 left = deadline - asyncio.get_running_loop().time()
                 if reached(wait, stored) or change is None or left <= 0:
@@ -117,9 +117,10 @@ class WorkflowStatus:
     def respond(self, correlation_id: str, wait: Wait | None, stored: bytes | None) -> web.Response:
         if stored is None:
             return error(404, "unknown workflow", correlation_id=correlation_id)
+        state = WorkflowState.model_validate_json(stored)
         # Waited for the end and it did not come: the state so far, with 202 (still running).
-        status = 202 if wait == "terminal" and not reached(wait, stored) else 200
-        return web.Response(body=stored, status=status, content_type=JSON)
+        status = 202 if wait == "terminal" and state.status == "in_progress" else 200
+        return web.Response(body=encode(present(state)), status=status, content_type=JSON)
 
 
 class StockOnHand:

@@ -13,6 +13,7 @@ from uuid import UUID
 from aiohttp import web
 
 from eventcollab.codec import encode
+from eventcollab.presentation import present
 from eventcollab.runtime.processor import Processor
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.status import elsewhere, owns
@@ -53,10 +54,10 @@ class WorkflowSteps:
                 stored = self.tracker.stored("workflows", correlation_id)
                 if stored is not None:
                     state = WorkflowState.model_validate_json(stored)
-                    for entry in state.timeline:
-                        if entry.event_id not in sent:
-                            sent.add(entry.event_id)
-                            await stream.write(sse("step", encode(entry), str(entry.event_id)))
+                    for step in present(state).timeline:
+                        if step.event_id not in sent:
+                            sent.add(step.event_id)
+                            await stream.write(sse("step", encode(step), str(step.event_id)))
                     if state.status != "in_progress":
                         await stream.write(sse("end", f'{{"status": "{state.status}"}}'.encode()))
                         return
