@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from eventcollab import demo as demo_orders
 from eventcollab.audit.command import install_audit_command
 from eventcollab.codec import encode
+from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
 from eventcollab.render import render_status
@@ -38,6 +39,7 @@ async def add_stock(settings: Settings, topics: Topics, sku: str, quantity: int)
 def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_audit_command(app, settings)
     install_watch_command(app, settings)
+    install_list_command(app, settings)
 
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:

@@ -26,6 +26,12 @@ async def answered(http: aiohttp.ClientSession, url: str, cid: str) -> Any:
         return await response.json() if response.status == 200 else None
 
 
+async def json_of(http: aiohttp.ClientSession, url: str) -> Any:
+    async with http.get(url) as response:
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+
 async def place(deployment: Deployment, http: aiohttp.ClientSession, count: int) -> list[str]:
     sku = f"SKU-{uuid4().hex[:8]}"
     deployment.run_command("restock", sku, str(count))
@@ -57,6 +63,19 @@ async def test_either_tracker_worker_answers_for_every_workflow_and_one_alone_af
     forwarded = [by for _, by in from_first if by] + [by for _, by in from_second if by]
     assert set(forwarded) == {first.url, second.url}
     assert 0 < len(forwarded) < 2 * WORKFLOWS
+
+    # Lists and counts, merged by whichever worker is asked, against the test's own records.
+    for url in (first.url, second.url):
+        listed = await json_of(http, f"{url}/workflows?status=completed&limit=500")
+        assert sorted(w["correlation_id"] for w in listed["workflows"]) == sorted(placed)
+        assert (await json_of(http, f"{url}/workflows?status=in_progress"))["workflows"] == []
+        stats = await json_of(http, f"{url}/workflows/stats")
+        counts = {"in_progress": 0, "completed": WORKFLOWS, "rejected": 0, "cancelled": 0}
+        assert stats["counts"] == counts
+        assert sum(m["count"] for m in stats["finished_per_minute"]) == WORKFLOWS
+    paged = deployment.run_command("list", "--status", "completed", "--limit", "50").splitlines()
+    assert len([line for line in paged if " completed " in line]) == 50
+    assert paged[-1].startswith("more: --before ")
 
     # `status` and `watch` ask the first worker (EVENTCOLLAB_TRACKER_URL) about a workflow that
     # the second owns: forwarded, the answer and the event stream come from the second.

@@ -8,6 +8,7 @@ to the end before it processes anything: the changelog is the truth, RocksDB a c
 
 import logging
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -44,6 +45,22 @@ class PartitionStore:
     def get(self, key: bytes) -> bytes | None:
         value: bytes | None = self.db.get(key)
         return value
+
+    def scan(
+        self, prefix: bytes, start: bytes | None = None, backwards: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]:
+        """Keys with `prefix` and their values, in key order from `start` (or the first), or
+        backwards from `start` (or the last)."""
+        if start is None:
+            start = prefix if not backwards else prefix + b"\xff"
+        for found, value in self.db.items(from_key=start, backwards=backwards):
+            assert isinstance(found, bytes)  # raw mode: keys are bytes (the stub allows more)
+            key = found
+            if not key.startswith(prefix):
+                if backwards and key > prefix:
+                    continue  # past the end of the range, seeking back into it
+                return
+            yield key, value
 
     def write(self, changes: dict[bytes, bytes | None], checkpoint: int) -> None:
         """Apply changes and the changelog offset they reach, atomically."""

@@ -43,6 +43,8 @@ class Work:
             state = pending[stored]
             assert isinstance(state, model)
             return state
+        if stored in self.changes.get(self.partition, {}):
+            return None  # deleted in this unit (a saved state would be in `states`)
         assert self.store is not None, "a processor without tables has no state to read"
         raw = self.store.partition(self.partition).get(stored)
         return None if raw is None else model.model_validate_json(raw)
@@ -53,6 +55,13 @@ class Work:
         self.changes[self.partition][stored] = value
         self.states[self.partition][stored] = state
         self.changed_bytes[self.partition] += len(value)
+
+    def delete(self, table: str, key: str) -> None:
+        """Remove the key: a tombstone on the changelog, a delete in RocksDB."""
+        stored = changelog_key(table, key)
+        self.changes[self.partition][stored] = None
+        self.states[self.partition].pop(stored, None)
+        self.changed_bytes[self.partition] += len(stored)
 
     def emit(self, topic: str, key: str, value: BaseModel) -> None:
         self.outputs.append((topic, key, encode(value)))

@@ -17,6 +17,7 @@ from eventcollab.runtime.worker import Runtime
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
 from eventcollab.web.forward import Forwarder
+from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
 from eventcollab.web.status import StockOnHand, WorkflowStatus
 from eventcollab.web.steps import WorkflowSteps
@@ -44,6 +45,9 @@ def application(
         )
         tracker.observers.append(watchers.stored)
         app.cleanup_ctx.append(partial(serving_queries, watchers, forwarder))
+        lists = Lists(tracker, forwarder)
+        app.router.add_get("/workflows", lists.workflows)
+        app.router.add_get("/workflows/stats", lists.stats)  # before /workflows/{id}
         workflows = WorkflowStatus(tracker, watchers, forwarder)
         app.router.add_get("/workflows/{correlation_id}", workflows.get)
         steps = WorkflowSteps(tracker, watchers, forwarder)

@@ -1,0 +1,90 @@
+"""The tracker's index of workflows: by status, newest first, with counts; PURE.
+
+Next to each workflow's state the tracker keeps, on the same partition:
+
+- `workflows_by_status/<status>/<newest-first time>/<correlation id>`: a short summary, so that
+  a list of workflows reads a range of keys and decodes no whole state;
+- `status_counts/<status>`: how many of the partition's workflows have that status;
+- `finished_per_minute/<YYYY-MM-DDTHH:MM>`: how many ended in that minute (by the outcome's
+  `occurred_at`).
+
+`changes(before, after)` says what a step does to them: the same steps give the same index in any
+order, since it depends only on the states.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from eventcollab.models import Frozen
+from eventcollab.workflow import Status, WorkflowState
+
+BY_STATUS = "workflows_by_status"
+COUNTS = "status_counts"
+FINISHED = "finished_per_minute"
+# Newest first: keys sort ascending, so the time is stored as microseconds before this instant.
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+class Summary(Frozen):
+    correlation_id: str
+    status: Status
+    started_at: datetime
+    customer_id: str
+    total: Decimal
+
+
+class Count(Frozen):
+    count: int
+
+
+@dataclass(frozen=True)
+class IndexChange:
+    removed: str | None  # an index key no longer true
+    added: tuple[str, Summary] | None  # a new index key (None: the workflow's key is unchanged)
+    counts: dict[Status, int]  # status: change of its count
+    finished_minute: str | None  # the minute to count one more finished workflow in
+
+
+def summary_of(state: WorkflowState) -> Summary:
+    return Summary(
+        correlation_id=state.correlation_id,
+        status=state.status,
+        started_at=state.timeline[0].occurred_at,
+        customer_id=state.order.customer_id,
+        total=state.order.total,
+    )
+
+
+def newest_first(at: datetime) -> str:
+    return f"{int((LATEST - at).total_seconds() * 1_000_000):020d}"
+
+
+def index_key(status: str, started_at: datetime, correlation_id: str) -> str:
+    return f"{status}/{newest_first(started_at)}/{correlation_id}"
+
+
+def key_of(summary: Summary) -> str:
+    return index_key(summary.status, summary.started_at, summary.correlation_id)
+
+
+def minute_of(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+
+
+def changes(before: WorkflowState | None, after: WorkflowState) -> IndexChange:
+    old = summary_of(before) if before is not None else None
+    new = summary_of(after)
+    counts: dict[Status, int] = {}
+    if old is None or old.status != new.status:
+        counts[new.status] = 1
+        if old is not None:
+            counts[old.status] = -1
+    ended = new.status != "in_progress" and (old is None or old.status == "in_progress")
+    moved = old is None or key_of(old) != key_of(new)
+    return IndexChange(
+        removed=key_of(old) if old is not None and moved else None,
+        added=(key_of(new), new) if moved else None,
+        counts=counts,
+        finished_minute=minute_of(after.timeline[-1].occurred_at) if ended else None,
+    )

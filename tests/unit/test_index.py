@@ -1,0 +1,71 @@
+"""The tracker's index: what each step does to the list by status and the counts."""
+
+from builders import at, happy_path
+
+from eventcollab import index, workflow
+from eventcollab.models import Event
+from eventcollab.workflow import WorkflowState
+
+
+def states(events: list[Event]) -> list[WorkflowState | None]:
+    """The state before the first event and after each one."""
+    found: list[WorkflowState | None] = [None]
+    for event in events:
+        found.append(workflow.apply(found[-1], event) or found[-1])
+    return found
+
+
+def test_a_new_workflow_is_listed_in_progress_and_counted() -> None:
+    placed = happy_path()[0]
+    before, after = states([placed])
+
+    assert after is not None
+    change = index.changes(before, after)
+
+    assert change.removed is None
+    assert change.added == (
+        index.index_key("in_progress", at(0), placed.correlation_id),
+        index.summary_of(after),
+    )
+    assert change.counts == {"in_progress": 1}
+    assert change.finished_minute is None
+
+
+def test_a_step_that_changes_no_status_changes_no_index() -> None:
+    _, first, second = states(happy_path()[:2])
+
+    assert second is not None
+    assert index.changes(first, second) == index.IndexChange(None, None, {}, None)
+
+
+def test_the_outcome_moves_the_workflow_to_its_status_and_counts_the_minute() -> None:
+    *_, before, after = states(happy_path())
+
+    assert after is not None and before is not None
+    change = index.changes(before, after)
+
+    cid = after.correlation_id
+    assert change.removed == index.index_key("in_progress", at(0), cid)
+    assert change.added is not None
+    assert change.added[0] == index.index_key("completed", at(0), cid)
+    assert change.counts == {"completed": 1, "in_progress": -1}
+    assert change.finished_minute == index.minute_of(at(4))
+
+
+def test_an_earlier_step_arriving_late_moves_the_start_and_the_key() -> None:
+    placed, paid = happy_path()[:2]
+    _, first, both = states([paid, placed])  # the tracker saw the payment first
+
+    assert first is not None and both is not None
+    change = index.changes(first, both)
+
+    assert change.removed == index.index_key("in_progress", at(1), placed.correlation_id)
+    assert change.added is not None
+    assert change.added[0] == index.index_key("in_progress", at(0), placed.correlation_id)
+    assert change.counts == {}
+
+
+def test_keys_sort_newest_first() -> None:
+    keys = [index.index_key("completed", at(seconds), "id") for seconds in (5, 1, 3)]
+
+    assert sorted(keys) == [keys[0], keys[2], keys[1]]
