@@ -8,6 +8,9 @@ the compacted topic `<prefix><app id>-<processor>-changelog`, whose record keys 
 # name -> (owning processor, key, what a value holds)
 TABLES = {
     "workflows": ("tracker", "correlation id", "workflow.WorkflowState"),
+    "workflows_by_status": ("tracker", "status/newest-first start/correlation id", "index.Summary"),
+    "status_counts": ("tracker", "status", "index.Count"),
+    "finished_per_minute": ("tracker", "YYYY-MM-DDTHH:MM", "index.Count"),
     "order_outcomes": ("orders", "correlation id", "domain.orders.OrderOutcome"),
     "payments": ("payments", "correlation id", "domain.payments.Payment"),
     "shipments": ("shipping", "correlation id", "domain.shipping.Shipment"),
