@@ -19,6 +19,7 @@ from eventcollab.topics import Topics
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
+from eventcollab.web.pages import Dashboard, OrderForm
 from eventcollab.web.status import StockOnHand, WorkflowStatus
 from eventcollab.web.steps import WorkflowSteps
 from eventcollab.web.watch import Watchers
@@ -37,6 +38,7 @@ def application(
         if producer is None:
             app.cleanup_ctx.append(own_producer(settings, intake))
         app.router.add_post("/orders", intake.place)
+        app.router.add_post("/orders/form", OrderForm(intake).post)
     if "tracker" in settings.services:
         tracker, watchers, forwarder = (
             runtime.processor("tracker"),
@@ -49,7 +51,12 @@ def application(
         app.router.add_get("/workflows", lists.workflows)
         app.router.add_get("/workflows/stats", lists.stats)  # before /workflows/{id}
         workflows = WorkflowStatus(tracker, watchers, forwarder)
-        app.router.add_get("/workflows/{correlation_id}", workflows.get)
+        app.router.add_get("/workflows/{correlation_id}", workflows.get, name="workflow")
+        # The form goes to this worker when it takes orders, else to the orders service.
+        orders_url = "" if "orders" in settings.services else settings.orders_url
+        dashboard = Dashboard(lists, orders_url)
+        app.router.add_get("/", dashboard.get)
+        app.router.add_get("/search", dashboard.search)
         steps = WorkflowSteps(tracker, watchers, forwarder)
         app.router.add_get("/workflows/{correlation_id}/events", steps.get)
     if "inventory" in settings.services:

@@ -9,7 +9,7 @@ list presented as the whole.
 import asyncio
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any
@@ -21,8 +21,8 @@ from aiohttp import web
 from eventcollab import index
 from eventcollab.runtime.processor import Processor
 from eventcollab.runtime.store import PartitionStore
+from eventcollab.web.answers import error
 from eventcollab.web.forward import FORWARDED, Forwarder
-from eventcollab.web.status import error
 from eventcollab.workflow import Status
 
 STATUSES: tuple[Status, ...] = ("in_progress", "completed", "rejected", "cancelled")
@@ -133,40 +133,58 @@ class Lists:
             statuses, limit, before = list_query(request)
         except ValueError as wrong:
             return error(400, str(wrong))
+        local = request.query.get("scope") == "local"
+        found = await self.listing(request.query, statuses, limit, before, local)
+        if isinstance(found, web.Response):
+            return found
+        body: dict[str, Any] = {"workflows": found, "next": None}
+        if len(found) == limit and not local:
+            query = dict(request.query) | {"before": found[-1]["started_at"]}
+            body["next"] = str(request.rel_url.with_query(query))
+        return json_response(body if not local else found)
+
+    async def stats(self, request: web.Request) -> web.Response:
+        found = await self.statistics(request.query.get("scope") == "local")
+        return found if isinstance(found, web.Response) else json_response(found)
+
+    async def listing(
+        self,
+        query: Mapping[str, str],
+        statuses: tuple[str, ...],
+        limit: int,
+        before: datetime | None,
+        local: bool = False,
+    ) -> Any:
+        """Workflows newest first across every worker (this worker's alone when `local`, with
+        the partitions they cover), or the error response."""
 
         def mine() -> list[dict[str, Any]]:
             found = local_list(self.tracker, statuses, limit, before)
             return [summary.model_dump(mode="json") for summary in found]
 
-        pages = await self.everywhere(request, mine)
-        if isinstance(pages, web.Response):
-            return pages
-        found = merge_lists(pages, limit)
-        body: dict[str, Any] = {"workflows": found, "next": None}
-        if len(found) == limit:
-            query = dict(request.query) | {"before": found[-1]["started_at"]}
-            body["next"] = str(request.rel_url.with_query(query))
-        return json_response(body)
+        parts = await self.everywhere("/workflows", query, mine, local)
+        return parts if local or isinstance(parts, web.Response) else merge_lists(parts, limit)
 
-    async def stats(self, request: web.Request) -> web.Response:
+    async def statistics(self, local: bool = False) -> Any:
         now = datetime.now(UTC)
-        parts = await self.everywhere(request, lambda: local_stats(self.tracker, now))
-        if isinstance(parts, web.Response):
-            return parts
-        return json_response(merge_stats(parts))
+        parts = await self.everywhere(
+            "/workflows/stats", {}, lambda: local_stats(self.tracker, now), local
+        )
+        return parts if local or isinstance(parts, web.Response) else merge_stats(parts)
 
     async def everywhere(
-        self, request: web.Request, mine: Callable[[], Any]
-    ) -> list[Any] | web.Response:
+        self, path: str, query: Mapping[str, str], mine: Callable[[], Any], local: bool
+    ) -> Any:
         """Every owner's part (asked with `?scope=local`), checked to cover each partition once;
-        or, asked with `?scope=local`, this worker's part alone."""
+        or, when `local`, this worker's part alone with the partitions it covers."""
         tracker = self.tracker
         if not tracker.serving:
             return error(503, "workflow state is recovering")
-        if request.query.get("scope") == "local":
-            return json_response({"partitions": sorted(tracker.owned), "part": mine()})
+        if local:
+            return {"partitions": sorted(tracker.owned), "part": mine()}
         others = sorted(set(tracker.owners.values()) - {self.forwarder.me})
-        answers = await asyncio.gather(*(self.part_of(request, peer) for peer in others))
+        asked = dict(query) | {"scope": "local"}
+        answers = await asyncio.gather(*(self.part_of(peer, path, asked) for peer in others))
         parts = [{"partitions": sorted(tracker.owned), "part": mine()}]
         for answer in answers:
             if isinstance(answer, web.Response):
@@ -177,13 +195,13 @@ class Lists:
             return error(503, "the partitions are moving between workers; ask again")
         return [part["part"] for part in parts]
 
-    async def part_of(self, request: web.Request, peer: str) -> Any:
-        path = request.rel_url.with_query(dict(request.query) | {"scope": "local"})
+    async def part_of(self, peer: str, path: str, query: Mapping[str, str]) -> Any:
         http, headers = self.forwarder.http, {FORWARDED: self.forwarder.me}
         assert http is not None
         timeout = aiohttp.ClientTimeout(total=self.forwarder.margin)
+        url = f"{peer}{path}"
         try:
-            async with http.get(f"{peer}{path}", headers=headers, timeout=timeout) as got:
+            async with http.get(url, params=query, headers=headers, timeout=timeout) as got:
                 if got.status != 200:
                     return error(503, f"a tracker worker answered {got.status}", owner=peer)
                 return await got.json()

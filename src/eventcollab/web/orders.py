@@ -57,15 +57,25 @@ class OrderIntake:
         if self.producer is None:
             body, retry = {"error": "the order intake is starting"}, {"Retry-After": "1"}
             return web.json_response(body, status=503, headers=retry)
-        # Answer only once the broker has the event: a 202 promises the workflow exists.
+        url = await self.publish(request, placed)
+        if url is None:
+            body = {"error": "the order could not be recorded; nothing was placed"}
+            return web.json_response(body, status=500)
+        body = {"correlation_id": placed.correlation_id, "status_url": url}
+        return web.json_response(body, status=202, headers={"Location": url})
+
+    async def publish(self, request: web.Request, placed: OrderPlaced) -> str | None:
+        """Write the OrderPlaced and wait for the broker; its status URL, or None if refused.
+
+        Answered only once the broker has the event: a 202 promises the workflow exists.
+        """
+        if self.producer is None:
+            return None
         try:
             key = placed.correlation_id.encode()
             await (await self.producer.send(self.topic, encode(placed), key=key))
         except Exception as error:
             log.warning("order %s not taken: %r", placed.correlation_id, error)
-            body = {"error": "the order could not be recorded; nothing was placed"}
-            return web.json_response(body, status=500)
+            return None
         tracker = self.tracker_url or str(request.url.origin())
-        url = f"{tracker}/workflows/{placed.correlation_id}"
-        body = {"correlation_id": placed.correlation_id, "status_url": url}
-        return web.json_response(body, status=202, headers={"Location": url})
+        return f"{tracker}/workflows/{placed.correlation_id}"

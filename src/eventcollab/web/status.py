@@ -15,7 +15,9 @@ from eventcollab.domain.inventory import StockLevel
 from eventcollab.presentation import present
 from eventcollab.runtime.kafka import partition_for
 from eventcollab.runtime.processor import Processor
+from eventcollab.web.answers import error
 from eventcollab.web.forward import Forwarder
+from eventcollab.web.pages import wants_html, workflow_page
 from eventcollab.web.watch import Watchers
 from eventcollab.workflow import WorkflowState
 
@@ -24,11 +26,6 @@ WAIT_SECONDS = 30.0  # when `wait` comes without a timeout
 MAX_WAIT_SECONDS = 300.0
 
 Wait = Literal["exists", "terminal"]
-
-
-def error(status: int, reason: str, **details: str) -> web.Response:
-    headers = {"Retry-After": "1"} if status == 503 else None
-    return web.json_response({"error": reason, **details}, status=status, headers=headers)
 
 
 def reached(wait: Wait | None, stored: bytes | None) -> bool:
@@ -95,8 +92,12 @@ class WorkflowStatus:
         except ValueError as wrong:
             return error(400, str(wrong))
         if not owns(self.tracker, correlation_id):
-            return await elsewhere(self.tracker, self.forwarder, request, seconds)
-        return await self.answer(correlation_id, wait, seconds)
+            answer = await elsewhere(self.tracker, self.forwarder, request, seconds)
+        else:
+            answer = await self.answer(correlation_id, wait, seconds)
+        if wants_html(request) and isinstance(answer, web.Response):
+            return workflow_page(answer)
+        return answer
 
     async def answer(self, correlation_id: str, wait: Wait | None, seconds: float) -> web.Response:
         deadline = asyncio.get_running_loop().time() + seconds

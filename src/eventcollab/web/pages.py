@@ -1,0 +1,107 @@
+"""Pages for people: the dashboard, a page per workflow, and the order form.
+
+Server-rendered from Jinja2 templates with autoescaping, from the same data as the JSON: the
+workflow page renders the presentation (eventcollab.presentation) that GET /workflows/{id}
+answers, and the dashboard the lists and stats of web.lists. A browser asking for
+/workflows/{id} (Accept: text/html) gets the page; programs get JSON at the same URL.
+"""
+
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import ValidationError
+
+from eventcollab.clock import now
+from eventcollab.models import OrderLine
+from eventcollab.presentation import WorkflowView
+from eventcollab.web.lists import STATUSES, Lists
+from eventcollab.web.orders import OrderIntake, PlaceOrder, order_placed, reasons
+
+TEMPLATES = Environment(
+    loader=PackageLoader("eventcollab.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+LATEST = 10
+
+
+def wants_html(request: web.Request) -> bool:
+    return "text/html" in request.headers.get("Accept", "") and (
+        request.query.get("format") != "json"
+    )
+
+
+def page(template: str, status: int = 200, **values: Any) -> web.Response:
+    html = TEMPLATES.get_template(template).render(**values)
+    return web.Response(text=html, status=status, content_type="text/html")
+
+
+def problem(status: int, title: str, *lines: str) -> web.Response:
+    return page("problem.html", status, title=title, lines=lines)
+
+
+def workflow_page(answer: web.Response) -> web.Response:
+    """The page for what GET /workflows/{id} answered (the view, or why there is none)."""
+    body = answer.body if isinstance(answer.body, bytes) else b""
+    if answer.status in (200, 202):
+        return page("workflow.html", view=WorkflowView.model_validate_json(body))
+    if answer.status == 404:
+        return problem(404, "Unknown workflow", "No workflow has this correlation id (yet).")
+    headers = (
+        {"Retry-After": answer.headers["Retry-After"]} if "Retry-After" in answer.headers else {}
+    )
+    response = problem(answer.status, "Not available right now", body.decode(errors="replace"))
+    response.headers.update(headers)
+    return response
+
+
+class Dashboard:
+    def __init__(self, lists: Lists, orders_url: str | None) -> None:
+        self.lists, self.orders_url = lists, orders_url
+
+    async def get(self, request: web.Request) -> web.Response:
+        stats = await self.lists.statistics()
+        latest = await self.lists.listing({"limit": str(LATEST)}, STATUSES, LATEST, None)
+        for found in (stats, latest):
+            if isinstance(found, web.Response):
+                why = found.text or ""
+                return problem(found.status, "The workflows cannot be listed right now", why)
+        peak = max((m["count"] for m in stats["finished_per_minute"]), default=0)
+        values = {"stats": stats, "latest": latest, "peak": peak, "orders_url": self.orders_url}
+        return page("dashboard.html", **values)
+
+    async def search(self, request: web.Request) -> web.Response:
+        wanted = request.query.get("id", "").strip()
+        if not wanted:
+            return problem(400, "No correlation id", "Type one in the search box.")
+        raise web.HTTPSeeOther(request.app.router["workflow"].url_for(correlation_id=wanted))
+
+
+class OrderForm:
+    """POST /orders/form: the dashboard's form, placed like POST /orders, then to its page."""
+
+    def __init__(self, intake: OrderIntake) -> None:
+        self.intake = intake
+
+    async def post(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        try:
+            line = OrderLine(
+                sku=str(form.get("sku", "")),
+                quantity=int(str(form.get("quantity", "0")) or 0),
+                unit_price=str(form.get("unit_price", "")),
+            )
+            placed = order_placed(
+                PlaceOrder(customer_id=str(form.get("customer_id", "")), items=(line,)), now()
+            )
+        except ValidationError as error:
+            shown = [f"{r['field']}: {r['reason']}" for r in reasons(error)]
+            return problem(422, "The order was not placed", *shown)
+        except ValueError:
+            return problem(422, "The order was not placed", "quantity: a whole number")
+        url = await self.intake.publish(request, placed)
+        if url is None:
+            return problem(
+                503, "The order was not placed", "The broker did not take it; try again."
+            )
+        raise web.HTTPSeeOther(url)
