@@ -1,5 +1,6 @@
 """The pages for people: dashboard, workflow page, search and order form, as a browser asks."""
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -103,3 +104,18 @@ async def test_the_order_form_places_an_order_and_goes_to_its_page(browser: Any)
     assert str(event.order.total) == "3.00"
     assert refused.status == 422
     assert "quantity" in await refused.text()
+
+
+async def test_a_page_asked_for_before_the_first_step_is_recorded_waits_for_it(
+    browser: Any,
+) -> None:
+    app, client, _ = browser
+    placed = happy_path()[0]
+    asking = asyncio.create_task(client.get(f"/workflows/{placed.correlation_id}", headers=HTML))
+    await asyncio.sleep(0.1)
+
+    await Tracker(app).record(placed)
+
+    response = await asyncio.wait_for(asking, timeout=2)
+    assert response.status == 200
+    assert 'id="status">in_progress<' in await response.text()

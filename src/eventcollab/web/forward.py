@@ -37,10 +37,13 @@ class Forwarder:
         self.me, self.margin = me, margin
         self.http: aiohttp.ClientSession | None = None
 
-    async def forward(self, request: web.Request, owner: str, waits: float) -> web.Response:
+    async def forward(
+        self, request: web.Request, owner: str, waits: float, query: dict[str, str] | None = None
+    ) -> web.Response:
+        """The owner's answer to the request (with `query` added to its own)."""
         if request.headers.get(FORWARDED) or owner == self.me or self.http is None:
             return moved()
-        url = f"{owner}{request.path_qs}"
+        url = f"{owner}{request.rel_url.update_query(query or {})}"
         timeout = aiohttp.ClientTimeout(total=waits + self.margin)
         try:
             async with self.http.get(url, headers={FORWARDED: self.me}, timeout=timeout) as got:

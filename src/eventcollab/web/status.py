@@ -24,6 +24,7 @@ from eventcollab.workflow import WorkflowState
 JSON = "application/json"
 WAIT_SECONDS = 30.0  # when `wait` comes without a timeout
 MAX_WAIT_SECONDS = 300.0
+PAGE_WAIT_SECONDS = 3.0  # a page waits this long for a workflow that does not exist yet
 
 Wait = Literal["exists", "terminal"]
 
@@ -68,6 +69,7 @@ async def elsewhere(
     request: web.Request,
     wait_seconds: float = 0.0,
     streamed: bool = False,
+    query: dict[str, str] | None = None,
 ) -> web.StreamResponse:
     """The query answered by the worker that owns the workflow (streamed when it streams)."""
     if not tracker.serving:
@@ -78,7 +80,7 @@ async def elsewhere(
         return error(503, "no worker owns this workflow's partition yet")
     if streamed:
         return await forwarder.stream(request, owner)
-    return await forwarder.forward(request, owner, wait_seconds)
+    return await forwarder.forward(request, owner, wait_seconds, query)
 
 
 class WorkflowStatus:
@@ -91,8 +93,13 @@ class WorkflowStatus:
             wait, seconds = waiting_of(request)
         except ValueError as wrong:
             return error(400, str(wrong))
+        if wants_html(request) and wait is None:
+            # A person sent here right after placing an order sees it, not "unknown", while the
+            # tracker records its first step.
+            wait, seconds = "exists", PAGE_WAIT_SECONDS
         if not owns(self.tracker, correlation_id):
-            answer = await elsewhere(self.tracker, self.forwarder, request, seconds)
+            query = {"wait": wait, "timeout": str(seconds)} if wait else {}
+            answer = await elsewhere(self.tracker, self.forwarder, request, seconds, query=query)
         else:
             answer = await self.answer(correlation_id, wait, seconds)
         if wants_html(request) and isinstance(answer, web.Response):
