@@ -2,6 +2,8 @@
 other stops."""
 
 import asyncio
+import time
+from datetime import datetime
 from typing import Any
 from uuid import uuid4
 
@@ -21,6 +23,16 @@ async def terminal(http: aiohttp.ClientSession, url: str, cid: str) -> tuple[Any
         return await response.json(), response.headers.get(SERVED_BY)
 
 
+async def lateness(http: aiohttp.ClientSession, url: str, cid: str) -> float:
+    """Seconds between the later of the request and the outcome's recording, and the answer."""
+    asked = time.time()
+    state, _ = await terminal(http, url, cid)
+    answered_at = time.time()
+    [outcome] = [step for step in state["timeline"] if step["event_type"] == "OrderCompleted"]
+    ended = datetime.fromisoformat(outcome["recorded_at"]).timestamp()
+    return answered_at - max(asked, ended)
+
+
 async def answered(http: aiohttp.ClientSession, url: str, cid: str) -> Any:
     async with http.get(f"{url}/workflows/{cid}") as response:
         return await response.json() if response.status == 200 else None
@@ -32,15 +44,24 @@ async def json_of(http: aiohttp.ClientSession, url: str) -> Any:
         return await response.json()
 
 
-async def place(deployment: Deployment, http: aiohttp.ClientSession, count: int) -> list[str]:
+async def place(
+    deployment: Deployment, http: aiohttp.ClientSession, count: int, trackers: tuple[str, str]
+) -> tuple[list[str], list[asyncio.Task[float]]]:
+    """Orders placed in waves, as clients would, each followed by a wait for its end."""
     sku = f"SKU-{uuid4().hex[:8]}"
     deployment.run_command("restock", sku, str(count))
     body = {"customer_id": "eve", "items": [{"sku": sku, "quantity": 1, "unit_price": "2.00"}]}
     placed: list[str] = []
-    for _ in range(0, count, 50):  # in waves, as clients would
-        wave = [place_order(http, deployment.orders_url, body) for _ in range(50)]
-        placed += await asyncio.gather(*wave)
-    return placed[:count]
+    waiting: list[asyncio.Task[float]] = []
+    for _ in range(0, count, 50):
+        wave = await asyncio.gather(
+            *(place_order(http, deployment.orders_url, body) for _ in range(50))
+        )
+        for number, cid in enumerate(wave):
+            tracker = trackers[number % 2]
+            waiting.append(asyncio.create_task(lateness(http, tracker, cid)))
+        placed += wave
+    return placed, waiting
 
 
 async def test_either_tracker_worker_answers_for_every_workflow_and_one_alone_after_a_stop(
@@ -52,7 +73,10 @@ async def test_either_tracker_worker_answers_for_every_workflow_and_one_alone_af
     first.wait_ready()
     second.wait_ready()
 
-    placed = await place(deployment, http, WORKFLOWS)
+    # Callers wait for each workflow's end as soon as it is placed, at either worker.
+    placed, waiting = await place(deployment, http, WORKFLOWS, (first.url, second.url))
+    late = await asyncio.gather(*waiting)
+    assert max(late) < 1.0, sorted(late)[-5:]  # answered at the end, not at the timeout
     from_first = await asyncio.gather(*(terminal(http, first.url, c) for c in placed))
     from_second = await asyncio.gather(*(terminal(http, second.url, c) for c in placed))
 
