@@ -5,11 +5,11 @@ import sys
 from typing import Any
 from uuid import uuid4
 
-import aiohttp
 from faust.cli import argument, option
 from pydantic import ValidationError
 
 from eventcollab import demo as demo_orders
+from eventcollab.asking import ask_tracker
 from eventcollab.audit.command import install_audit_command
 from eventcollab.codec import encode
 from eventcollab.listing import install_list_command
@@ -45,15 +45,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     async def status(self: Any, correlation_id: str) -> None:
         """Print a workflow's status and timeline, as the tracker knows it."""
         url = f"{settings.tracker_url or settings.local_url}/workflows/{correlation_id}"
-        try:
-            async with aiohttp.ClientSession() as http, http.get(url) as response:
-                body = await response.read()
-        except aiohttp.ClientError as error:
-            self.say(f"tracker unreachable at {url}: {error}")
-            raise SystemExit(1) from error
-        if response.status != 200:
-            self.say(f"{response.status}: {body.decode()}")
-            raise SystemExit(1)
+        body = await ask_tracker(url, self.say)
         self.say(render_status(WorkflowView.model_validate_json(body)))
 
     @app.command(argument("sku"), argument("quantity", type=int))

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-import aiohttp
+import orjson
 from faust.cli import option
 
+from eventcollab.asking import ask_tracker
 from eventcollab.settings import Settings
 
 
@@ -26,15 +27,7 @@ def install_list_command(app: Any, settings: Settings) -> None:
         query = {"limit": str(limit)} | ({"status": status} if status else {})
         query |= {"before": before} if before else {}
         url = f"{settings.tracker_url or settings.local_url}/workflows"
-        try:
-            async with aiohttp.ClientSession() as http, http.get(url, params=query) as response:
-                body = await response.json()
-        except aiohttp.ClientError as error:
-            self.say(f"tracker unreachable at {url}: {error}")
-            raise SystemExit(1) from error
-        if response.status != 200:
-            self.say(f"{response.status}: {body.get('error')}")
-            raise SystemExit(1)
+        body = orjson.loads(await ask_tracker(url, self.say, query))
         for summary in body["workflows"]:
             self.say(list_line(summary))
         if body["next"]:
