@@ -163,7 +163,7 @@ async def test_a_query_for_another_workers_partition_is_answered_by_that_worker(
     assert body["correlation_id"] == placed.correlation_id
 
 
-async def test_an_unreachable_owner_is_502_naming_it(tmp_path: Path) -> None:
+async def test_an_unreachable_owner_is_503_to_ask_again_naming_it(tmp_path: Path) -> None:
     app = build_app(tmp_path, FakeProducer(auto=True))
     cid = happy_path()[0].correlation_id
     not_owning(app, cid, "http://127.0.0.1:9")  # nothing listens on port 9
@@ -171,7 +171,8 @@ async def test_an_unreachable_owner_is_502_naming_it(tmp_path: Path) -> None:
         response = await client.get(f"/workflows/{cid}")
         body = await response.json()
 
-    assert response.status == 502
+    assert response.status == 503
+    assert response.headers["Retry-After"] == "1"
     assert body["owner"] == "http://127.0.0.1:9"
 
 

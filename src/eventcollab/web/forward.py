@@ -27,7 +27,10 @@ def moved() -> web.Response:
 
 
 def unanswered(status: int, reason: str, owner: str) -> web.Response:
-    return web.json_response({"error": reason, "owner": owner}, status=status)
+    # Unreachable is 503 with Retry-After: an owner that stopped or died leaves the group, and
+    # its partitions move to a live worker within the session timeout; asking again finds it.
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return web.json_response({"error": reason, "owner": owner}, status=status, headers=headers)
 
 
 class Forwarder:
@@ -56,7 +59,7 @@ class Forwarder:
             )
         except aiohttp.ClientError as error:
             log.warning("%s unreachable for %s: %r", owner, url, error)
-            return unanswered(502, "the worker that owns this workflow cannot be reached", owner)
+            return unanswered(503, "the worker that owns this workflow cannot be reached", owner)
         headers.setdefault(SERVED_BY, owner)
         return web.Response(body=body, status=got.status, headers=headers)
 
@@ -79,4 +82,4 @@ class Forwarder:
                 return passed
         except (TimeoutError, aiohttp.ClientConnectorError) as failed:
             log.warning("%s unreachable for %s: %r", owner, url, failed)
-            return unanswered(502, "the worker that owns this workflow cannot be reached", owner)
+            return unanswered(503, "the worker that owns this workflow cannot be reached", owner)

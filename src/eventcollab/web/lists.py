@@ -2,7 +2,7 @@
 
 Each worker reads the index (eventcollab.index) of the partitions it owns; the worker asked also
 asks every other owner (`?scope=local`) and merges: lists by start time, counts by sum. While any
-partition has no owner, or an owner does not answer, the answer is 503 or 502, never a partial
+partition has no owner, or an owner does not answer, the answer is 503, never a partial
 list presented as the whole.
 """
 
@@ -206,7 +206,7 @@ class Lists:
                     return error(503, f"a tracker worker answered {got.status}", owner=peer)
                 return await got.json()
         except (aiohttp.ClientError, TimeoutError):
-            return error(502, "a tracker worker cannot be reached", owner=peer)
+            return error(503, "a tracker worker cannot be reached", owner=peer)
 
 
 def json_response(body: Any) -> web.Response:
