@@ -4,6 +4,7 @@ from builders import at, happy_path
 
 from eventcollab import index, workflow
 from eventcollab.models import Event
+from eventcollab.web.lists import merge_lists
 from eventcollab.workflow import WorkflowState
 
 
@@ -69,3 +70,12 @@ def test_keys_sort_newest_first() -> None:
     keys = [index.index_key("completed", at(seconds), "id") for seconds in (5, 1, 3)]
 
     assert sorted(keys) == [keys[0], keys[2], keys[1]]
+
+
+def test_merged_lists_order_by_time_not_by_text() -> None:
+    on_the_second = {"started_at": "2026-11-27T17:15:53Z", "correlation_id": "a"}
+    just_after = {"started_at": "2026-11-27T17:15:53.200000Z", "correlation_id": "b"}
+
+    merged = merge_lists([[on_the_second], [just_after]], limit=2)
+
+    assert [s["correlation_id"] for s in merged] == ["b", "a"]  # newest first

@@ -80,9 +80,14 @@ def stored_count(store: PartitionStore, table: str, key: str) -> int:
     return index.Count.model_validate_json(raw).count if raw is not None else 0
 
 
+def started(summary: dict[str, Any]) -> tuple[datetime, str]:
+    # Parsed: as text, a time on the second ("...:53Z") would sort after "...:53.2Z".
+    return datetime.fromisoformat(summary["started_at"]), summary["correlation_id"]
+
+
 def merge_lists(pages: list[list[dict[str, Any]]], limit: int) -> list[dict[str, Any]]:
     everything = [summary for page in pages for summary in page]
-    everything.sort(key=lambda s: (s["started_at"], s["correlation_id"]), reverse=True)
+    everything.sort(key=started, reverse=True)
     return everything[:limit]
 
 
@@ -95,7 +100,7 @@ def merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
         finished.update({m["minute"]: m["count"] for m in part["finished_per_minute"]})
         oldest += part["oldest_in_progress"]
     minutes = [m["minute"] for m in parts[0]["finished_per_minute"]] if parts else []
-    oldest.sort(key=lambda s: (s["started_at"], s["correlation_id"]))
+    oldest.sort(key=started)
     return {
         "counts": {status: counts[status] for status in STATUSES},
         "finished_per_minute": [{"minute": m, "count": finished[m]} for m in minutes],
