@@ -2,7 +2,7 @@
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -140,6 +140,9 @@ WorkflowEvent = Annotated[
     Field(discriminator="event_type"),
 ]
 WORKFLOW_EVENT = TypeAdapter[WorkflowEvent](WorkflowEvent)
+EVENT_TYPES = frozenset(
+    kind.model_fields["event_type"].default for kind in get_args(get_args(WorkflowEvent)[0])
+)
 
 
 class Shortage(Frozen):

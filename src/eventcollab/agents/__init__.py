@@ -7,7 +7,7 @@ from typing import TypeVar
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel, ValidationError
 
-from eventcollab.codec import decode_event
+from eventcollab.codec import decode_event, event_type_of
 from eventcollab.domain import Decision
 from eventcollab.models import Event
 from eventcollab.runtime.processor import Handler
@@ -34,15 +34,32 @@ def decoded(record: ConsumerRecord[bytes, bytes], decode: Callable[[bytes], T]) 
         return None
 
 
+def ignores(record: ConsumerRecord[bytes, bytes], reacts_to: frozenset[str]) -> bool:
+    """Whether the record is one of our events of a type the service does not react to.
+
+    Such a record is passed over before it is decoded or any state is loaded: a service reads
+    whole topics, and about a third of what it reads is for others (payments reads every
+    OrderCompleted on `orders`). Anything not written by our codec is decoded as before.
+    """
+    kind = event_type_of(record.value or b"")
+    return kind is not None and kind not in reacts_to
+
+
 def reacting(
     table: str,
     state_type: type[S],
     decide: Callable[[S | None, Event], Decision[S]],
     out: str | None,
+    reacts_to: frozenset[str],
 ) -> Handler:
-    """A service's handler: each event with its workflow's state in, new state and events out."""
+    """A service's handler: each event with its workflow's state in, new state and events out.
+
+    `reacts_to`: the event types for which `decide` may decide anything (declared next to it).
+    """
 
     def handle(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
+        if ignores(record, reacts_to):
+            return
         event = decoded(record, decode_event)
         if event is None:
             return

@@ -2,7 +2,7 @@
 
 from aiokafka import ConsumerRecord
 
-from eventcollab.agents import decoded
+from eventcollab.agents import decoded, ignores
 from eventcollab.clock import now
 from eventcollab.codec import decode_event, decode_stock_command
 from eventcollab.domain import inventory
@@ -18,6 +18,8 @@ def start_reservations(topics: Topics) -> Handler:
     """Starts the reservation chain of every authorized order; keeps no state of its own."""
 
     def handle(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
+        if ignores(record, inventory.STARTS_RESERVATION):
+            return
         event = decoded(record, decode_event)
         if isinstance(event, PaymentAuthorized):
             first = inventory.start_reservation(event)

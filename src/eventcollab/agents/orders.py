@@ -13,6 +13,8 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     def decide(outcome: orders.OrderOutcome | None, event: Event) -> Decision[orders.OrderOutcome]:
         return orders.decide(outcome, event, now())
 
-    handler = reacting("order_outcomes", orders.OrderOutcome, decide, topics.orders)
+    handler = reacting(
+        "order_outcomes", orders.OrderOutcome, decide, topics.orders, orders.REACTS_TO
+    )
     inputs = (topics.payments, topics.shipments)
     return [ProcessorSpec("orders", inputs, handler, ("order_outcomes",))]

@@ -15,5 +15,5 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     def decide(payment: payments.Payment | None, event: Event) -> Decision[payments.Payment]:
         return payments.decide(payment, event, limit, now())
 
-    handler = reacting("payments", payments.Payment, decide, topics.payments)
+    handler = reacting("payments", payments.Payment, decide, topics.payments, payments.REACTS_TO)
     return [ProcessorSpec("payments", (topics.orders, topics.inventory), handler, ("payments",))]

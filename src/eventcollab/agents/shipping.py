@@ -13,5 +13,5 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     def decide(shipment: shipping.Shipment | None, event: Event) -> Decision[shipping.Shipment]:
         return shipping.decide(shipment, event, now())
 
-    handler = reacting("shipments", shipping.Shipment, decide, topics.shipments)
+    handler = reacting("shipments", shipping.Shipment, decide, topics.shipments, shipping.REACTS_TO)
     return [ProcessorSpec("shipping", (topics.inventory,), handler, ("shipments",))]

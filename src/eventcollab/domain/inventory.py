@@ -56,6 +56,10 @@ def ledger_key(command: StockCommand) -> str:
     return f"{command.sku}/{ref}"
 
 
+# The event that starts a reservation chain; the inventory service passes over every other.
+STARTS_RESERVATION = frozenset({"PaymentAuthorized"})
+
+
 def start_reservation(event: PaymentAuthorized) -> ReserveStock:
     return reserve_line(event, 0)
 

@@ -13,6 +13,10 @@ class Shipment(Frozen):
     shipment_id: UUID
 
 
+# The events `decide` may act on; it passes over every other (the tests hold it to this).
+REACTS_TO = frozenset({"StockReserved"})
+
+
 def decide(shipment: Shipment | None, event: Event, now: datetime) -> Decision[Shipment]:
     if shipment is not None or not isinstance(event, StockReserved):
         return Decision()
