@@ -64,7 +64,11 @@ def main(argv: list[str]) -> int:
     root = Path(tempfile.mkdtemp(prefix="eventcollab-bench-"))
     out = args.out or (root / "results" if args.smoke else DOCS)
     options = options_of(args, root, out)
-    outcome = asyncio.run(run(options))
+    try:
+        outcome = asyncio.run(run(options))
+    except asyncio.CancelledError:
+        say(f"stopped by SIGTERM; the broker and the contenders were stopped (logs in {root})")
+        return 143
     settings = dataclasses.asdict(options.plan) | {"rounds": options.rounds, "smoke": args.smoke}
     data = report.assemble(outcome, describe(), settings)
     report.write(out, data)

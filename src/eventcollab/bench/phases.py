@@ -114,10 +114,13 @@ class Session:
         plan = self.plan
         # The load outlasts the queries, whose process takes a moment to start.
         load = asyncio.create_task(self.latency(rate, plan.status_seconds + PROBER_START_S))
-        queries = await probe(
-            self.contender.status_url, keys, plan.status_rate, plan.status_seconds
-        )
-        await load
+        try:
+            queries = await probe(
+                self.contender.status_url, keys, plan.status_rate, plan.status_seconds
+            )
+            await load
+        finally:
+            load.cancel()  # when the queries failed or the run was stopped
         return queries
 
 
@@ -126,28 +129,41 @@ async def measure(
 ) -> dict[str, Any]:
     """Everything measured of one contender in one round. `rate` None: half its saturation."""
     result: dict[str, Any] = {"run_id": contender.run_id}
-    result["start_s"] = round(await contender.start(), 2)
-    session = Session(contender, plan, random.Random(seed))
-    await session.feeder.start()
-    await session.completions.start()
-    try:
-        await session.warm_up()
-        result["saturation"] = saturation = await session.saturation(broker)
-        keys = saturation.pop("keys")
-        say(f"{contender.name}: {saturation['workflows_per_s']} workflows/s at saturation")
-        if not contender.saturation_only:
-            await under_half_load(session, result, rate or saturation["workflows_per_s"] / 2, keys)
-        result["peak_rss_mib"] = round(
-            procstat.peak_rss_mib(procstat.session_pids(contender.sessions)), 1
-        )
-        if contender.name == ALL_IN_ONE and plan.restore:
-            result["restore"] = restored = await restore_rate(contender)
-            say(f"{contender.name}: restored {restored['records']} records from the changelogs")
+    try:  # stopped however the round ends, even while it starts (a SIGTERM cancels the run)
+        result["start_s"] = round(await contender.start(), 2)
+        session = Session(contender, plan, random.Random(seed))
+        await session.feeder.start()
+        await session.completions.start()
+        try:
+            await phases_of(session, contender, plan, rate, broker, result)
+        finally:
+            await session.completions.stop()
+            await session.feeder.stop()
     finally:
-        await session.completions.stop()
-        await session.feeder.stop()
         result["failures"] = await contender.stop()
     return result
+
+
+async def phases_of(
+    session: Session,
+    contender: Contender,
+    plan: Plan,
+    rate: float | None,
+    broker: int | None,
+    result: dict[str, Any],
+) -> None:
+    await session.warm_up()
+    result["saturation"] = saturation = await session.saturation(broker)
+    keys = saturation.pop("keys")
+    say(f"{contender.name}: {saturation['workflows_per_s']} workflows/s at saturation")
+    if not contender.saturation_only:
+        await under_half_load(session, result, rate or saturation["workflows_per_s"] / 2, keys)
+    result["peak_rss_mib"] = round(
+        procstat.peak_rss_mib(procstat.session_pids(contender.sessions)), 1
+    )
+    if contender.name == ALL_IN_ONE and plan.restore:
+        result["restore"] = restored = await restore_rate(contender)
+        say(f"{contender.name}: restored {restored['records']} records from the changelogs")
 
 
 async def under_half_load(

@@ -2,6 +2,7 @@
 
 import asyncio
 import shutil
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,15 @@ def broker_pid(broker: PrivateBroker) -> int | None:
 
 
 async def run(options: Options) -> dict[str, Any]:
-    """Every round's numbers; the half-load rate is fixed by the first all-in-one saturation."""
+    """Every round's numbers; the half-load rate is fixed by the first all-in-one saturation.
+
+    SIGTERM cancels the run, so that the contender in progress and the broker are stopped by
+    the `finally` blocks as on any failure (an exception raised from a signal handler could
+    leave them running).
+    """
+    this = asyncio.current_task()
+    assert this is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, this.cancel)
     broker = PrivateBroker(options.root / "broker")
     say(f"starting a private broker on {broker.bootstrap} (logs under {options.root})")
     say(await broker.started())

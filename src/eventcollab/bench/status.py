@@ -62,7 +62,11 @@ async def probe(url: str, keys: list[str], rate: float, seconds: float) -> dict[
         sys.executable, "-m", __name__, url, str(rate), str(seconds),
         stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
-    out, _ = await asking.communicate(json.dumps(keys).encode())
+    try:
+        out, _ = await asking.communicate(json.dumps(keys).encode())
+    except asyncio.CancelledError:
+        asking.kill()
+        raise
     if asking.returncode != 0:
         raise RuntimeError(f"the status prober failed with exit code {asking.returncode}")
     answer: dict[str, Any] = json.loads(out)
