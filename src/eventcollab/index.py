@@ -13,7 +13,7 @@ order, since it depends only on the states.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from eventcollab.models import Frozen
@@ -57,7 +57,8 @@ def summary_of(state: WorkflowState) -> Summary:
 
 
 def newest_first(at: datetime) -> str:
-    return f"{int((LATEST - at).total_seconds() * 1_000_000):020d}"
+    # Whole microseconds: through a float of seconds, times 30 us apart could share a key.
+    return f"{(LATEST - at) // timedelta(microseconds=1):020d}"
 
 
 def index_key(status: str, started_at: datetime, correlation_id: str) -> str:
@@ -72,7 +73,16 @@ def minute_of(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
 
 
+UNCHANGED = IndexChange(None, None, {}, None)
+
+
 def changes(before: WorkflowState | None, after: WorkflowState) -> IndexChange:
+    if (
+        before is not None
+        and before.status == after.status
+        and before.timeline[0].occurred_at == after.timeline[0].occurred_at
+    ):
+        return UNCHANGED  # most steps: nothing of the summary's key changes, nothing to build
     old = summary_of(before) if before is not None else None
     new = summary_of(after)
     counts: dict[Status, int] = {}

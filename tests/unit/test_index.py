@@ -1,5 +1,7 @@
 """The tracker's index: what each step does to the list by status and the counts."""
 
+from datetime import timedelta
+
 from builders import at, happy_path
 
 from eventcollab import index, workflow
@@ -79,3 +81,10 @@ def test_merged_lists_order_by_time_not_by_text() -> None:
     merged = merge_lists([[on_the_second], [just_after]], limit=2)
 
     assert [s["correlation_id"] for s in merged] == ["b", "a"]  # newest first
+
+
+def test_times_a_microsecond_apart_get_their_own_keys_in_order() -> None:
+    earlier = at(0) + timedelta(microseconds=1)
+    later = earlier + timedelta(microseconds=1)
+
+    assert index.newest_first(later) < index.newest_first(earlier)

@@ -288,12 +288,7 @@ class Processor(Service):
         return not self.rebalancing  # true from the first assignment on, between rebalances
 
     def lookup(self, table: str, key: str, model: type[M]) -> M | None:
-        """The stored state of `key`, when this worker owns its partition (else None)."""
-        raw = self.stored(table, key)
-        return None if raw is None else model.model_validate_json(raw)
-
-    def stored(self, table: str, key: str) -> bytes | None:
-        """The state of `key` as stored (encoded), when this worker owns its partition.
+        """The stored state of `key`, when this worker owns its partition (else None).
 
         Called from the web server's thread too: it opens nothing (an owned partition is open
         since its restore) and reads `owned` once, as a whole set.
@@ -302,7 +297,8 @@ class Processor(Service):
         store = self.store.opened(partition) if self.store is not None else None
         if store is None or partition not in self.owned:
             return None
-        return store.get(changelog_key(table, key))
+        raw = store.get(changelog_key(table, key))
+        return None if raw is None else model.model_validate_json(raw)
 
     def __str__(self) -> str:
         return f"processor {self.spec.name}"

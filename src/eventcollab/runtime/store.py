@@ -53,12 +53,9 @@ class PartitionStore:
         backwards from `start` (or the last)."""
         if start is None:
             start = prefix if not backwards else prefix + b"\xff"
-        for found, value in self.db.items(from_key=start, backwards=backwards):
-            assert isinstance(found, bytes)  # raw mode: keys are bytes (the stub allows more)
-            key = found
+        for key, value in self.db.items(from_key=start, backwards=backwards):
+            assert isinstance(key, bytes)  # raw mode: keys are bytes (the stub allows more)
             if not key.startswith(prefix):
-                if backwards and key > prefix:
-                    continue  # past the end of the range, seeking back into it
                 return
             yield key, value
 

@@ -47,11 +47,9 @@ def workflow_page(answer: web.Response) -> web.Response:
         return page("workflow.html", view=WorkflowView.model_validate_json(body))
     if answer.status == 404:
         return problem(404, "Unknown workflow", "No workflow has this correlation id (yet).")
-    headers = (
-        {"Retry-After": answer.headers["Retry-After"]} if "Retry-After" in answer.headers else {}
-    )
     response = problem(answer.status, "Not available right now", body.decode(errors="replace"))
-    response.headers.update(headers)
+    if "Retry-After" in answer.headers:
+        response.headers["Retry-After"] = answer.headers["Retry-After"]
     return response
 
 

@@ -29,12 +29,10 @@ PAGE_WAIT_SECONDS = 3.0  # a page waits this long for a workflow that does not e
 Wait = Literal["exists", "terminal"]
 
 
-def reached(wait: Wait | None, stored: bytes | None) -> bool:
+def reached(wait: Wait | None, state: WorkflowState | None) -> bool:
     if wait is None:
         return True
-    if stored is None:
-        return False
-    return wait == "exists" or WorkflowState.model_validate_json(stored).status != "in_progress"
+    return state is not None and (wait == "exists" or state.status != "in_progress")
 
 
 WAITS: dict[str, Wait] = {"exists": "exists", "terminal": "terminal"}
@@ -113,19 +111,20 @@ class WorkflowStatus:
             try:
                 if not owns(self.tracker, correlation_id):
                     return error(503, "this workflow's partition moved to another worker")
-                stored = self.tracker.stored("workflows", correlation_id)
+                state = self.tracker.lookup("workflows", correlation_id, WorkflowState)
                 left = deadline - asyncio.get_running_loop().time()
-                if reached(wait, stored) or change is None or left <= 0:
-                    return self.respond(correlation_id, wait, stored)
+                if reached(wait, state) or change is None or left <= 0:
+                    return self.respond(correlation_id, wait, state)
                 await asyncio.wait([change], timeout=left)
             finally:
                 if change is not None:
                     self.watchers.forget(correlation_id, change)
 
-    def respond(self, correlation_id: str, wait: Wait | None, stored: bytes | None) -> web.Response:
-        if stored is None:
+    def respond(
+        self, correlation_id: str, wait: Wait | None, state: WorkflowState | None
+    ) -> web.Response:
+        if state is None:
             return error(404, "unknown workflow", correlation_id=correlation_id)
-        state = WorkflowState.model_validate_json(stored)
         # Waited for the end and it did not come: the state so far, with 202 (still running).
         status = 202 if wait == "terminal" and state.status == "in_progress" else 200
         return web.Response(body=encode(present(state)), status=status, content_type=JSON)

@@ -51,9 +51,8 @@ class WorkflowSteps:
                 if not owns(self.tracker, correlation_id):
                     await stream.write(sse("moved", b'{"retry": true}'))
                     return
-                stored = self.tracker.stored("workflows", correlation_id)
-                if stored is not None:
-                    state = WorkflowState.model_validate_json(stored)
+                state = self.tracker.lookup("workflows", correlation_id, WorkflowState)
+                if state is not None:
                     for step in present(state).timeline:
                         if step.event_id not in sent:
                             sent.add(step.event_id)

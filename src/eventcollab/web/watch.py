@@ -1,7 +1,7 @@
 """Requests waiting for a workflow to change: held in the web server's loop, woken by the tracker.
 
-The tracker's processor runs on the worker's main loop and calls `changed` after each write to
-its store; `changed` hands the keys somebody waits for over to the web loop. A waiting request
+The tracker's processor runs on the worker's main loop and calls `stored` after each write to
+its store; `stored` hands the keys somebody waits for over to the web loop. A waiting request
 registers before it reads the state, and the processor writes before it looks for waiters, so a
 change between the request's read and its wait cannot be missed.
 """
