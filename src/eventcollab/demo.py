@@ -9,6 +9,7 @@ import aiohttp
 from eventcollab.presentation import WorkflowView
 from eventcollab.settings import Settings
 from eventcollab.web.status import MAX_WAIT_SECONDS
+from eventcollab.workflow import TERMINAL
 
 RESTOCK = (("KEYBOARD", 25), ("MOUSE", 25), ("USB-CABLE", 10))
 ORDERS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -65,7 +66,7 @@ async def outcome(http: aiohttp.ClientSession, status_url: str, wait: float) -> 
             if response.status in (200, 202):
                 view = WorkflowView.model_validate_json(await response.read())
                 status = view.status
-                if status != "in_progress":
+                if status in TERMINAL:
                     return f"{status:<12} in {view.duration_ms:.0f} ms"
             else:
                 await asyncio.sleep(0.25)

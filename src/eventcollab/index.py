@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from eventcollab.models import Frozen
-from eventcollab.workflow import Status, WorkflowState
+from eventcollab.workflow import TERMINAL, Status, WorkflowState
 
 BY_STATUS = "workflows_by_status"
 COUNTS = "status_counts"
@@ -90,7 +90,7 @@ def changes(before: WorkflowState | None, after: WorkflowState) -> IndexChange:
         counts[new.status] = 1
         if old is not None:
             counts[old.status] = -1
-    ended = new.status != "in_progress" and (old is None or old.status == "in_progress")
+    ended = new.status in TERMINAL and (old is None or old.status not in TERMINAL)
     moved = old is None or key_of(old) != key_of(new)
     return IndexChange(
         removed=key_of(old) if old is not None and moved else None,

@@ -18,7 +18,11 @@ def list_line(summary: dict[str, Any]) -> str:
 
 def install_list_command(app: Any, settings: Settings) -> None:
     @app.command(
-        option("--status", default=None, help="in_progress, completed, rejected or cancelled"),
+        option(
+            "--status",
+            default=None,
+            help="in_progress, compensating, completed, rejected or cancelled",
+        ),
         option("--limit", type=int, default=20, help="How many, newest first."),
         option("--before", default=None, help="Only those started before this ISO time."),
     )

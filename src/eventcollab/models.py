@@ -83,6 +83,32 @@ class OrderRejected(Event):
 class OrderCancelled(Event):
     event_type: Literal["OrderCancelled"] = "OrderCancelled"
     reason: str
+    timed_out: str | None = None  # the step whose deadline passed ("service: action")
+
+
+class CancelRequested(Event):
+    """A customer asks to cancel an order still in progress (taken over HTTP, like an order)."""
+
+    event_type: Literal["CancelRequested"] = "CancelRequested"
+    reason: str
+
+
+class StepOverdue(Event):
+    """A step was not done by its deadline: a fact the tracker, who sees every step, reports."""
+
+    event_type: Literal["StepOverdue"] = "StepOverdue"
+    service: str
+    action: str
+    waiting_since: datetime
+    deadline_seconds: float
+
+
+class OrderCancelling(Event):
+    """The order is being cancelled: every service undoes what it did for it, once."""
+
+    event_type: Literal["OrderCancelling"] = "OrderCancelling"
+    reason: str
+    timed_out: str | None = None  # the step whose deadline passed ("service: action")
 
 
 class PaymentAuthorized(Event):
@@ -101,6 +127,13 @@ class PaymentRefunded(Event):
     event_type: Literal["PaymentRefunded"] = "PaymentRefunded"
     payment_id: UUID
     amount: Money
+    reason: str
+
+
+class PaymentVoided(Event):
+    """The answer of payments to a cancellation when there is nothing (left) to refund."""
+
+    event_type: Literal["PaymentVoided"] = "PaymentVoided"
     reason: str
 
 
@@ -125,18 +158,28 @@ class ShipmentScheduled(Event):
     shipment_id: UUID
 
 
+class ShipmentCancelled(Event):
+    event_type: Literal["ShipmentCancelled"] = "ShipmentCancelled"
+    shipment_id: UUID
+
+
 WorkflowEvent = Annotated[
     OrderPlaced
     | OrderCompleted
     | OrderRejected
     | OrderCancelled
+    | CancelRequested
+    | StepOverdue
+    | OrderCancelling
     | PaymentAuthorized
     | PaymentDeclined
     | PaymentRefunded
+    | PaymentVoided
     | StockReserved
     | StockUnavailable
     | StockReleased
-    | ShipmentScheduled,
+    | ShipmentScheduled
+    | ShipmentCancelled,
     Field(discriminator="event_type"),
 ]
 WORKFLOW_EVENT = TypeAdapter[WorkflowEvent](WorkflowEvent)
@@ -183,12 +226,26 @@ class ReleaseStock(LineCommand):
     shortage: Shortage
 
 
+class WithdrawStock(StockCommand):
+    """A step of the withdrawal chain of a cancelled order, from its last line to its first:
+    a reserved line is released, a line not reserved yet is closed to any later reservation."""
+
+    command_type: Literal["WithdrawStock"] = "WithdrawStock"
+    cause: OrderCancelling
+    line_index: int
+    released: tuple[int, ...] = ()  # the lines this chain released so far
+
+    @property
+    def correlation_id(self) -> str:
+        return self.cause.correlation_id
+
+
 class AddStock(StockCommand):
     command_type: Literal["AddStock"] = "AddStock"
     quantity: Quantity
 
 
 AnyStockCommand = Annotated[
-    ReserveStock | ReleaseStock | AddStock, Field(discriminator="command_type")
+    ReserveStock | ReleaseStock | WithdrawStock | AddStock, Field(discriminator="command_type")
 ]
 STOCK_COMMAND = TypeAdapter[AnyStockCommand](AnyStockCommand)

@@ -20,6 +20,7 @@ class StepView(Frozen):
     occurred_at: datetime
     recorded_at: datetime | None  # when the tracker recorded it
     since_previous_ms: float | None  # from the step before it in the timeline (None: the first)
+    late: bool = False  # an effect after the cancellation began: undone or refused
 
 
 class WorkflowView(Frozen):
@@ -31,6 +32,8 @@ class WorkflowView(Frozen):
     started_at: datetime
     duration_ms: float  # from the first step to the latest
     timeline: tuple[StepView, ...]
+    reason: str | None = None  # why it was rejected or cancelled
+    timed_out: str | None = None  # the step whose deadline passed ("service: action")
 
 
 def milliseconds(later: datetime, earlier: datetime) -> float:
@@ -48,6 +51,7 @@ def step_view(entry: TimelineEntry, previous: TimelineEntry | None) -> StepView:
         since_previous_ms=milliseconds(entry.occurred_at, previous.occurred_at)
         if previous
         else None,
+        late=entry.late,
     )
 
 
@@ -66,4 +70,6 @@ def present(state: WorkflowState) -> WorkflowView:
         started_at=timeline[0].occurred_at,
         duration_ms=milliseconds(timeline[-1].occurred_at, timeline[0].occurred_at),
         timeline=steps,
+        reason=state.reason,
+        timed_out=state.timed_out,
     )

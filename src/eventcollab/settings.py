@@ -33,6 +33,13 @@ class Settings(BaseSettings):
     # Where the `demo` command places orders (the orders service's web server).
     orders_url: str | None = None
     data_dir: Path = Path("data")
+    # Seconds each step may take before the order is cancelled and compensated: payments to
+    # authorize, inventory to reserve, shipping to schedule (from the event that asked for it).
+    deadline_authorize_seconds: float = Field(default=120.0, gt=0)
+    deadline_reserve_seconds: float = Field(default=120.0, gt=0)
+    deadline_schedule_seconds: float = Field(default=900.0, gt=0)
+    # How often the tracker looks for overdue steps on its partitions.
+    deadline_check_seconds: float = Field(default=1.0, gt=0)
     # A killed worker's partitions move to the survivors only after this many seconds.
     session_timeout: float = Field(default=10.0, gt=0)
 

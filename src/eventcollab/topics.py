@@ -17,13 +17,20 @@ ORDERS = TopicSpec(
     "orders",
     "orders",
     "correlation id",
-    ("OrderPlaced", "OrderCompleted", "OrderRejected", "OrderCancelled"),
+    (
+        "OrderPlaced",
+        "CancelRequested",
+        "OrderCancelling",
+        "OrderCompleted",
+        "OrderRejected",
+        "OrderCancelled",
+    ),
 )
 PAYMENTS = TopicSpec(
     "payments",
     "payments",
     "correlation id",
-    ("PaymentAuthorized", "PaymentDeclined", "PaymentRefunded"),
+    ("PaymentAuthorized", "PaymentDeclined", "PaymentRefunded", "PaymentVoided"),
 )
 INVENTORY = TopicSpec(
     "inventory",
@@ -31,13 +38,20 @@ INVENTORY = TopicSpec(
     "correlation id",
     ("StockReserved", "StockUnavailable", "StockReleased"),
 )
-SHIPMENTS = TopicSpec("shipments", "shipping", "correlation id", ("ShipmentScheduled",))
+SHIPMENTS = TopicSpec(
+    "shipments", "shipping", "correlation id", ("ShipmentScheduled", "ShipmentCancelled")
+)
+# The tracker sees every step, so it is the one that notices a step past its deadline.
+DEADLINES = TopicSpec("deadlines", "tracker", "correlation id", ("StepOverdue",))
 # Inside the inventory service: stock of a SKU changes only on that SKU's partition.
 STOCK_COMMANDS = TopicSpec(
-    "stock-commands", "inventory", "sku", ("ReserveStock", "ReleaseStock", "AddStock")
+    "stock-commands",
+    "inventory",
+    "sku",
+    ("ReserveStock", "ReleaseStock", "WithdrawStock", "AddStock"),
 )
 
-WORKFLOW_TOPICS = (ORDERS, PAYMENTS, INVENTORY, SHIPMENTS)
+WORKFLOW_TOPICS = (ORDERS, PAYMENTS, INVENTORY, SHIPMENTS, DEADLINES)
 ALL_TOPICS = (*WORKFLOW_TOPICS, STOCK_COMMANDS)
 
 # Keys are plain UTF-8 strings (the correlation id, or the SKU on stock-commands) and values are
@@ -52,10 +66,18 @@ class Topics:
     payments: str
     inventory: str
     shipments: str
+    deadlines: str
     stock_commands: str
 
     def all(self) -> list[str]:
-        return [self.orders, self.payments, self.inventory, self.shipments, self.stock_commands]
+        return [
+            self.orders,
+            self.payments,
+            self.inventory,
+            self.shipments,
+            self.deadlines,
+            self.stock_commands,
+        ]
 
 
 def declare(settings: Settings) -> Topics:

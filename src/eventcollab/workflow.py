@@ -7,6 +7,11 @@
                                    └─ [StockReleased] StockUnavailable ─▶ payments
                                          ─▶ PaymentRefunded ─▶ orders ─▶ OrderCancelled (cancelled)
 
+    CancelRequested or StepOverdue ─▶ orders ─▶ OrderCancelling                   (compensating)
+        ─▶ payments ─▶ PaymentRefunded or PaymentVoided ─┐
+        ─▶ inventory ─▶ StockReleased ────────────────────┴─▶ orders ─▶ OrderCancelled (cancelled)
+        ─▶ shipping: a shipment scheduled late is cancelled (ShipmentCancelled)
+
 The tracker reads four topics whose partitions it consumes at their own pace, so events of one
 workflow may arrive out of causal order. Status and the awaited step therefore depend on the set of
 events seen, never on which came last, and the timeline is kept sorted by occurrence: the same
@@ -19,7 +24,8 @@ from uuid import UUID
 
 from eventcollab.models import Event, Frozen, Order
 
-Status = Literal["in_progress", "completed", "rejected", "cancelled"]
+Status = Literal["in_progress", "compensating", "completed", "rejected", "cancelled"]
+TERMINAL: frozenset[str] = frozenset({"completed", "rejected", "cancelled"})
 
 OUTCOMES: dict[str, Status] = {
     "OrderCompleted": "completed",
@@ -40,6 +46,7 @@ COMPLETE = Step(service="orders", action="complete the order")
 REJECT = Step(service="orders", action="reject the order")
 REFUND = Step(service="payments", action="refund the payment")
 CANCEL = Step(service="orders", action="cancel the order")
+RELEASE = Step(service="inventory", action="release the stock")
 
 # The furthest event seen decides the next step; checked from the end of the workflow backwards.
 NEXT_STEP: tuple[tuple[str, Step], ...] = (
@@ -52,7 +59,21 @@ NEXT_STEP: tuple[tuple[str, Step], ...] = (
 )
 FIRST_STEP = AUTHORIZE
 # The step that follows a step when it goes as asked; the outcomes' steps end the workflow.
-THEN: dict[Step, Step] = {AUTHORIZE: RESERVE, RESERVE: SCHEDULE, SCHEDULE: COMPLETE, REFUND: CANCEL}
+THEN: dict[Step, Step] = {
+    AUTHORIZE: RESERVE,
+    RESERVE: SCHEDULE,
+    SCHEDULE: COMPLETE,
+    REFUND: CANCEL,
+    RELEASE: CANCEL,
+}
+# The answers to a cancellation (caused by OrderCancelling), and the step each one ends.
+ANSWERS: dict[str, Step] = {
+    "PaymentRefunded": REFUND,
+    "PaymentVoided": REFUND,
+    "StockReleased": RELEASE,
+}
+# Effects that a cancelled order must not keep: after the cancellation they are late.
+EFFECTS = frozenset({"PaymentAuthorized", "StockReserved", "ShipmentScheduled"})
 
 
 class TimelineEntry(Frozen):
@@ -63,6 +84,8 @@ class TimelineEntry(Frozen):
     occurred_at: datetime
     # The tracker's clock when it recorded the step (None in a fold that did not record it).
     recorded_at: datetime | None = None
+    # An effect that happened after the order's cancellation began (undone, or refused).
+    late: bool = False
 
 
 class WorkflowState(Frozen):
@@ -71,6 +94,9 @@ class WorkflowState(Frozen):
     waiting_for: Step | None
     order: Order
     timeline: tuple[TimelineEntry, ...]
+    # Why the order was rejected or cancelled, and the step whose deadline passed, if one did.
+    reason: str | None = None
+    timed_out: str | None = None
 
 
 def apply(
@@ -82,12 +108,39 @@ def apply(
         return None
     timeline = tuple(sorted((*timeline, entry_for(event, recorded_at)), key=occurrence))
     seen = {entry.event_type for entry in timeline}
+    if "OrderCancelling" in seen:
+        timeline = marked_late(timeline)
+    reason, timed_out = explained(state, event)
     return WorkflowState(
         correlation_id=event.correlation_id,
         status=status_of(seen),
-        waiting_for=waiting_for(seen),
+        waiting_for=waiting_for(seen, timeline),
         order=event.order,
         timeline=timeline,
+        reason=reason,
+        timed_out=timed_out,
+    )
+
+
+def explained(state: WorkflowState | None, event: Event) -> tuple[str | None, str | None]:
+    """The reason and timed-out step after `event`: an outcome's reason wins over the
+    cancellation's, whichever of them is read first."""
+    reason = state.reason if state is not None else None
+    timed_out = state.timed_out if state is not None else None
+    concluded = state is not None and state.status in TERMINAL
+    if event.event_type in OUTCOMES or (event.event_type == "OrderCancelling" and not concluded):
+        reason = getattr(event, "reason", reason)
+        timed_out = getattr(event, "timed_out", None) or timed_out
+    return reason, timed_out
+
+
+def marked_late(timeline: tuple[TimelineEntry, ...]) -> tuple[TimelineEntry, ...]:
+    began = min(e.occurred_at for e in timeline if e.event_type == "OrderCancelling")
+    return tuple(
+        entry.model_copy(update={"late": True})
+        if entry.event_type in EFFECTS and entry.occurred_at > began and not entry.late
+        else entry
+        for entry in timeline
     )
 
 
@@ -109,13 +162,40 @@ def entry_for(event: Event, recorded_at: datetime | None = None) -> TimelineEntr
 
 
 def status_of(seen: set[str]) -> Status:
-    return next((OUTCOMES[kind] for kind in OUTCOMES if kind in seen), "in_progress")
+    concluded = next((OUTCOMES[kind] for kind in OUTCOMES if kind in seen), None)
+    if concluded is not None:
+        return concluded
+    return "compensating" if "OrderCancelling" in seen else "in_progress"
 
 
-def waiting_for(seen: set[str]) -> Step | None:
-    if status_of(seen) != "in_progress":
+def waiting_for(seen: set[str], timeline: tuple[TimelineEntry, ...] = ()) -> Step | None:
+    status = status_of(seen)
+    if status == "compensating":
+        return compensation_step(timeline)
+    if status != "in_progress":
         return None
     return next((step for kind, step in NEXT_STEP if kind in seen), FIRST_STEP)
+
+
+def compensation_step(timeline: tuple[TimelineEntry, ...]) -> Step:
+    """The first answer to the cancellation still missing, or orders' conclusion."""
+    cancellations = {e.event_id for e in timeline if e.event_type == "OrderCancelling"}
+    answered = {
+        ANSWERS[e.event_type]
+        for e in timeline
+        if e.event_type in ANSWERS and e.causation_id in cancellations
+    }
+    return next((step for step in (REFUND, RELEASE) if step not in answered), CANCEL)
+
+
+def waiting_since(state: WorkflowState) -> TimelineEntry | None:
+    """The event that started the step an order in progress waits for (None if none waits)."""
+    if state.status != "in_progress" or state.waiting_for is None:
+        return None
+    waiting = state.waiting_for
+    kinds = {"OrderPlaced"} if waiting == FIRST_STEP else {k for k, s in NEXT_STEP if s == waiting}
+    started = [entry for entry in state.timeline if entry.event_type in kinds]
+    return started[0] if started else None
 
 
 def expected_steps(waiting: Step | None) -> tuple[Step, ...]:

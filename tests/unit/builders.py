@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import uuid4
 
+from eventcollab import deadlines
 from eventcollab.domain import inventory, orders, payments, shipping
 from eventcollab.domain.inventory import StockLevel
 from eventcollab.models import (
+    CancelRequested,
     Event,
     Order,
+    OrderCancelling,
     OrderLine,
     OrderPlaced,
     PaymentAuthorized,
@@ -20,6 +23,7 @@ from eventcollab.models import (
     StockReserved,
     StockUnavailable,
 )
+from eventcollab.workflow import WorkflowState, apply
 
 T0 = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 LIMIT = Decimal("1000.00")
@@ -117,3 +121,93 @@ def out_of_stock_path() -> list[Event]:
     (refunded,) = payments.decide(payment, missing, LIMIT, at(3)).events
     (cancelled,) = orders.decide(None, refunded, at(4)).events
     return [placed, paid, missing, refunded, cancelled]
+
+
+LIMITS = deadlines.Deadlines(authorize=10, reserve=20, schedule=30)
+
+
+def cancel_requested(placed: OrderPlaced, now: datetime) -> CancelRequested:
+    return CancelRequested(
+        event_id=uuid4(),
+        correlation_id=placed.correlation_id,
+        causation_id=None,
+        occurred_at=now,
+        producer="orders",
+        order=placed.order,
+        reason="changed my mind",
+    )
+
+
+def fold(events: list[Event]) -> WorkflowState:
+    state = None
+    for event in events:
+        state = apply(state, event) or state
+    assert state is not None
+    return state
+
+
+def cancelled_path() -> list[Event]:
+    """A customer cancels an order whose payment is authorized and stock not reserved yet."""
+    placed = order_placed(occurred_at=at(0))
+    paid = authorized(placed, at(1))
+    payment = payments.decide(None, placed, LIMIT, at(1)).state
+    request = cancel_requested(placed, at(2))
+    cancelling = orders.decide(None, request, at(3))
+    (started,) = cancelling.events
+    assert isinstance(started, OrderCancelling)
+    (refunded,) = payments.decide(payment, started, LIMIT, at(4)).events
+    withdrawal = inventory.apply(None, None, inventory.start_withdrawal(started), at(5))
+    (released,) = withdrawal.events
+    waiting = orders.decide(cancelling.state, refunded, at(6)).state
+    (cancelled,) = orders.decide(waiting, released, at(7)).events
+    return [placed, paid, request, started, refunded, released, cancelled]
+
+
+def timed_out_path() -> list[Event]:
+    """Shipping misses its deadline: refund, release, cancel; then a shipment comes late and
+    is cancelled by shipping."""
+    placed = order_placed(occurred_at=at(0))
+    paid = authorized(placed, at(1))
+    payment = payments.decide(None, placed, LIMIT, at(1)).state
+    stock = reserved(paid, at(2))
+    report = deadlines.overdue(fold([placed, paid, stock]), LIMITS, at(40))
+    assert report is not None
+    cancelling = orders.decide(None, report, at(41))
+    (started,) = cancelling.events
+    assert isinstance(started, OrderCancelling)
+    (refunded,) = payments.decide(payment, started, LIMIT, at(42)).events
+    command = inventory.start_withdrawal(started)
+    held = inventory.LedgerEntry(kind="reserved", quantity=command.cause.order.lines[0].quantity)
+    (released,) = inventory.apply(StockLevel(available=0), held, command, at(43)).events
+    waiting = orders.decide(cancelling.state, refunded, at(44)).state
+    (cancelled,) = orders.decide(waiting, released, at(45)).events
+    late = shipping.decide(None, stock, at(46))
+    (scheduled,) = late.events
+    (unshipped,) = shipping.decide(late.state, started, at(47)).events
+    return [
+        placed,
+        paid,
+        stock,
+        report,
+        started,
+        refunded,
+        released,
+        cancelled,
+        scheduled,
+        unshipped,
+    ]
+
+
+def unpaid_timeout_path() -> list[Event]:
+    """Payments misses its deadline: nothing to refund or release, the order is cancelled."""
+    placed = order_placed(occurred_at=at(0))
+    report = deadlines.overdue(fold([placed]), LIMITS, at(11))
+    assert report is not None
+    cancelling = orders.decide(None, report, at(12))
+    (started,) = cancelling.events
+    assert isinstance(started, OrderCancelling)
+    (voided,) = payments.decide(None, started, LIMIT, at(13)).events
+    (released,) = inventory.apply(None, None, inventory.start_withdrawal(started), at(14)).events
+    waiting = orders.decide(cancelling.state, voided, at(15)).state
+    (cancelled,) = orders.decide(waiting, released, at(16)).events
+    return [placed, report, started, voided, released, cancelled]

@@ -28,6 +28,7 @@ from eventcollab.models import (
     AddStock,
     Event,
     OrderCancelled,
+    OrderCompleted,
     OrderLine,
     PaymentAuthorized,
     PaymentDeclined,
@@ -189,12 +190,19 @@ def test_clean_workflows_of_every_outcome_have_no_anomaly() -> None:
     }
     assert any(isinstance(e, StockReleased) for e in log.events)
     summary = result.summary
-    assert summary.workflows == {"in_progress": 0, "completed": 1, "rejected": 1, "cancelled": 1}
+    assert summary.workflows == {
+        "in_progress": 0,
+        "compensating": 0,
+        "completed": 1,
+        "rejected": 1,
+        "cancelled": 1,
+    }
     assert summary.records == {
         "orders": 6,
         "payments": 4,
         "inventory": 3,
         "shipments": 1,
+        "deadlines": 0,
         "stock-commands": 7,
         CHANGELOG: 3,
     }
@@ -314,6 +322,24 @@ def test_two_refunds_for_one_order() -> None:
     assert found(audit(log.log())) == {("two-refunds", cid)}
 
 
+def test_a_cancelled_order_that_keeps_its_payment_or_stock_or_shipment() -> None:
+    log = Planted()
+    log.restock("PEN", 1)
+    cid = log.order(line("PEN", 1))
+    paid, shipped = log.of(cid, PaymentAuthorized), log.of(cid, ShipmentScheduled)
+    completed = log.of(cid, OrderCompleted)
+    cancelled = OrderCancelled(
+        **completed.model_dump(exclude={"event_type", "shipment_id"}), reason="a planted bug"
+    )
+    log.replace(completed, cancelled)
+
+    [anomaly] = [a for a in audit(log.log()).anomalies if a.kind == "uncompensated"]
+    assert anomaly.correlation_id == cid
+    assert f"payment {paid.payment_id}" in anomaly.message
+    assert f"shipment {shipped.shipment_id}" in anomaly.message
+    assert "stock of PEN" in anomaly.message
+
+
 def test_two_shipments_for_one_order() -> None:
     log = Planted()
     log.restock("PEN", 1)
@@ -330,7 +356,9 @@ def test_a_refund_of_a_payment_never_authorized(change: dict[str, Any]) -> None:
     refunded = log.of(cid, PaymentRefunded)
     log.replace(refunded, refunded.model_copy(update=change))
 
-    assert found(audit(log.log())) == {("unmatched-refund", cid)}
+    # Refunding another payment leaves the order's own payment kept by a cancelled order.
+    kept = {("uncompensated", cid)} if "payment_id" in change else set()
+    assert found(audit(log.log())) == {("unmatched-refund", cid), *kept}
 
 
 def test_a_release_of_a_line_never_reserved() -> None:
@@ -430,7 +458,10 @@ def test_the_report_lists_summary_and_anomalies_as_text_and_json() -> None:
     text = render_text(result)
     as_dict = json.loads(json.dumps(as_json(result)))
 
-    assert "workflows    1 (in_progress 0, completed 0, rejected 0, cancelled 1)" in text
+    assert (
+        "workflows    1 (in_progress 0, compensating 0, completed 0, rejected 0, cancelled 1)"
+        in text
+    )
     assert any(row.split()[:2] == ["two-refunds", cid] for row in text.splitlines())
     assert as_dict["anomalies"] == [
         {"kind": "two-refunds", "correlation_id": cid, "message": result.anomalies[0].message}

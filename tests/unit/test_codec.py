@@ -8,11 +8,14 @@ import pytest
 from builders import (
     T0,
     authorized_for,
+    cancelled_path,
     declined_path,
     happy_path,
     line,
     out_of_stock_path,
     short_on_second_line,
+    timed_out_path,
+    unpaid_timeout_path,
 )
 from pydantic import ValidationError
 
@@ -29,13 +32,21 @@ ENVELOPE = {"event_id", "event_type", "correlation_id", "causation_id", "occurre
 
 def one_of_each() -> dict[str, Event]:
     """One event of every workflow type, each produced by the domain."""
-    events = [*happy_path(), *declined_path(), *out_of_stock_path(), *short_on_second_line()]
+    events = [
+        *happy_path(),
+        *declined_path(),
+        *out_of_stock_path(),
+        *short_on_second_line(),
+        *cancelled_path(),
+        *timed_out_path(),
+        *unpaid_timeout_path(),
+    ]
     return {event.event_type: event for event in events}
 
 
 def test_the_builders_produce_every_workflow_event_type() -> None:
     assert sorted(one_of_each()) == EVENT_TYPES
-    assert len(EVENT_TYPES) == 11
+    assert len(EVENT_TYPES) == 16
 
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES)

@@ -36,7 +36,7 @@ def test_a_declined_payment_rejects_the_order() -> None:
     assert isinstance(event, OrderRejected)
     assert event.reason == refusal.reason
     assert event.causation_id == refusal.event_id
-    assert decision.state == OrderOutcome(status="rejected")
+    assert decision.state == OrderOutcome(status="rejected", reason=refusal.reason)
 
 
 def test_a_refunded_payment_cancels_the_order() -> None:
@@ -48,7 +48,7 @@ def test_a_refunded_payment_cancels_the_order() -> None:
     assert isinstance(event, OrderCancelled)
     assert event.causation_id == refunded.event_id
     assert "out of stock" in event.reason
-    assert decision.state == OrderOutcome(status="cancelled")
+    assert decision.state == OrderOutcome(status="cancelled", reason=event.reason)
 
 
 def test_a_concluded_order_ignores_any_further_event() -> None:

@@ -9,9 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 from aiokafka import ConsumerRecord
-from builders import LIMIT, at, declined_path, happy_path, out_of_stock_path
+from builders import (
+    LIMIT,
+    at,
+    cancelled_path,
+    declined_path,
+    happy_path,
+    out_of_stock_path,
+    timed_out_path,
+    unpaid_timeout_path,
+)
 
-from eventcollab.agents.inventory import start_reservations
+from eventcollab.agents.inventory import start_chains
 from eventcollab.codec import encode, event_type_of
 from eventcollab.domain import Decision, inventory, orders, payments, shipping
 from eventcollab.models import EVENT_TYPES, Event
@@ -19,7 +28,14 @@ from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
 from eventcollab.topics import declare
 
-EVERY_EVENT: list[Event] = [*happy_path(), *declined_path(), *out_of_stock_path()]
+EVERY_EVENT: list[Event] = [
+    *happy_path(),
+    *declined_path(),
+    *out_of_stock_path(),
+    *cancelled_path(),
+    *timed_out_path(),
+    *unpaid_timeout_path(),
+]
 
 
 def acts(decision: Decision[Any]) -> bool:
@@ -44,13 +60,19 @@ def test_payments_acts_on_what_it_declares_and_nothing_else() -> None:
 
 
 def test_orders_and_shipping_act_on_what_they_declare_and_nothing_else() -> None:
-    check(orders.REACTS_TO, lambda event: orders.decide(None, event, at(9)))
+    def conclude_or_answer(event: Event) -> Decision[Any]:
+        # An answer to a cancellation counts only while that cancellation is under way.
+        cancelling = orders.OrderOutcome(status="cancelling", cancellation=event.causation_id)
+        concluded = orders.decide(None, event, at(9))
+        return concluded if acts(concluded) else orders.decide(cancelling, event, at(9))
+
+    check(orders.REACTS_TO, conclude_or_answer)
     check(shipping.REACTS_TO, lambda event: shipping.decide(None, event, at(9)))
 
 
-def test_inventory_starts_reservations_for_what_it_declares_and_nothing_else() -> None:
+def test_inventory_starts_chains_for_what_it_declares_and_nothing_else() -> None:
     topics = declare(Settings())
-    handle = start_reservations(topics)
+    handle = start_chains(topics)
     started = set()
     for number, event in enumerate(EVERY_EVENT):
         work = Work(None, 1_000_000)
@@ -59,7 +81,7 @@ def test_inventory_starts_reservations_for_what_it_declares_and_nothing_else() -
         if work.outputs:
             started.add(event.event_type)
 
-    assert started == inventory.STARTS_RESERVATION
+    assert started == inventory.STARTS_CHAIN
 
 
 def test_the_type_is_read_from_our_encoding_and_only_from_it() -> None:

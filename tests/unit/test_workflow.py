@@ -4,7 +4,15 @@ import random
 from collections.abc import Callable
 
 import pytest
-from builders import declined_path, happy_path, out_of_stock_path, short_on_second_line
+from builders import (
+    cancelled_path,
+    declined_path,
+    happy_path,
+    out_of_stock_path,
+    short_on_second_line,
+    timed_out_path,
+    unpaid_timeout_path,
+)
 
 from eventcollab import workflow
 from eventcollab.models import Event
@@ -76,7 +84,17 @@ def test_an_event_seen_already_is_reported_as_a_duplicate() -> None:
     assert workflow.apply(state, placed) is None
 
 
-@pytest.mark.parametrize("path", [happy_path, declined_path, out_of_stock_path])
+@pytest.mark.parametrize(
+    "path",
+    [
+        happy_path,
+        declined_path,
+        out_of_stock_path,
+        cancelled_path,
+        timed_out_path,
+        unpaid_timeout_path,
+    ],
+)
 @pytest.mark.parametrize("seed", range(5))
 def test_events_out_of_order_fold_to_the_same_state(
     path: Callable[[], list[Event]], seed: int
@@ -108,3 +126,39 @@ def test_two_events_of_one_decision_fold_the_same_in_either_order() -> None:
         "StockReleased",
         "StockUnavailable",
     ]
+
+
+def test_a_cancellation_compensates_step_by_step_then_ends_cancelled_with_its_reason() -> None:
+    placed, paid, request, cancelling, refunded, released, cancelled = cancelled_path()
+
+    assert fold([placed, paid, request]).status == "in_progress"
+    compensating = fold([placed, paid, request, cancelling])
+    assert (compensating.status, compensating.waiting_for) == ("compensating", workflow.REFUND)
+    assert compensating.reason == "changed my mind"
+    refund_done = fold([placed, paid, request, cancelling, refunded])
+    assert refund_done.waiting_for == workflow.RELEASE
+    both = fold([placed, paid, request, cancelling, refunded, released])
+    assert (both.status, both.waiting_for) == ("compensating", workflow.CANCEL)
+    final = fold([placed, paid, request, cancelling, refunded, released, cancelled])
+    assert (final.status, final.waiting_for, final.reason) == ("cancelled", None, "changed my mind")
+
+
+def test_a_missed_deadline_names_the_step_and_marks_what_came_after_it_as_late() -> None:
+    events = timed_out_path()
+
+    state = fold(events)
+
+    assert state.status == "cancelled"
+    assert state.timed_out == "shipping: schedule the shipment"
+    assert state.reason is not None and "deadline passed" in state.reason
+    late = [entry.event_type for entry in state.timeline if entry.late]
+    assert late == ["ShipmentScheduled"]  # reserved before the deadline: not late
+
+
+def test_an_answer_to_another_cancellation_does_not_count() -> None:
+    placed, paid, request, cancelling, refunded, *_ = cancelled_path()
+    stray = refunded.model_copy(update={"causation_id": paid.event_id})
+
+    state = fold([placed, paid, request, cancelling, stray])
+
+    assert state.waiting_for == workflow.REFUND

@@ -7,22 +7,26 @@ from eventcollab.clock import now
 from eventcollab.codec import decode_event, decode_stock_command
 from eventcollab.domain import inventory
 from eventcollab.domain.inventory import LedgerEntry, StockLevel
-from eventcollab.models import PaymentAuthorized
+from eventcollab.models import OrderCancelling, PaymentAuthorized, StockCommand
 from eventcollab.runtime.processor import Handler, ProcessorSpec
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
 
 
-def start_reservations(topics: Topics) -> Handler:
-    """Starts the reservation chain of every authorized order; keeps no state of its own."""
+def start_chains(topics: Topics) -> Handler:
+    """Starts the reservation chain of every authorized order and the withdrawal chain of every
+    cancelled one; keeps no state of its own."""
 
     def handle(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
-        if ignores(record, inventory.STARTS_RESERVATION):
+        if ignores(record, inventory.STARTS_CHAIN):
             return
         event = decoded(record, decode_event)
         if isinstance(event, PaymentAuthorized):
-            first = inventory.start_reservation(event)
+            first: StockCommand = inventory.start_reservation(event)
+            work.emit(topics.stock_commands, first.sku, first)
+        elif isinstance(event, OrderCancelling):
+            first = inventory.start_withdrawal(event)
             work.emit(topics.stock_commands, first.sku, first)
 
     return handle
@@ -58,7 +62,7 @@ def keep_stock(topics: Topics) -> Handler:
 
 def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     return [
-        ProcessorSpec("inventory", (topics.payments,), start_reservations(topics)),
+        ProcessorSpec("inventory", (topics.payments, topics.orders), start_chains(topics)),
         ProcessorSpec(
             "stock", (topics.stock_commands,), keep_stock(topics), ("stock", "stock_ledger")
         ),

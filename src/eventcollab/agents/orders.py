@@ -1,4 +1,5 @@
-"""Orders service: concludes each order from what payments and shipping report."""
+"""Orders service: concludes each order from what payments and shipping report, and cancels
+it on request or when the tracker reports a step past its deadline."""
 
 from eventcollab.agents import reacting
 from eventcollab.clock import now
@@ -16,5 +17,5 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     handler = reacting(
         "order_outcomes", orders.OrderOutcome, decide, topics.orders, orders.REACTS_TO
     )
-    inputs = (topics.payments, topics.shipments)
+    inputs = (topics.orders, topics.payments, topics.inventory, topics.shipments, topics.deadlines)
     return [ProcessorSpec("orders", inputs, handler, ("order_outcomes",))]

@@ -1,4 +1,5 @@
-"""Shipping service: schedules a shipment once the stock of an order is reserved."""
+"""Shipping service: schedules a shipment once the stock of an order is reserved, and cancels
+it when the order is cancelled."""
 
 from eventcollab.agents import reacting
 from eventcollab.clock import now
@@ -14,4 +15,4 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
         return shipping.decide(shipment, event, now())
 
     handler = reacting("shipments", shipping.Shipment, decide, topics.shipments, shipping.REACTS_TO)
-    return [ProcessorSpec("shipping", (topics.inventory,), handler, ("shipments",))]
+    return [ProcessorSpec("shipping", (topics.inventory, topics.orders), handler, ("shipments",))]

@@ -1,13 +1,17 @@
-"""Tracker: folds every workflow event into the status that the web view serves, and keeps the
-index of workflows by status (see eventcollab.index)."""
+"""Tracker: folds every workflow event into the status that the web view serves, keeps the
+index of workflows by status (see eventcollab.index), and reports steps past their deadline
+(see eventcollab.deadlines)."""
+
+from datetime import datetime
+from itertools import islice
 
 from aiokafka import ConsumerRecord
 
-from eventcollab import index, workflow
+from eventcollab import deadlines, index, workflow
 from eventcollab.agents import decoded
 from eventcollab.clock import now
 from eventcollab.codec import decode_event
-from eventcollab.runtime.processor import ProcessorSpec
+from eventcollab.runtime.processor import ProcessorSpec, Ticker
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
@@ -45,6 +49,50 @@ def count(work: Work, table: str, key: str, delta: int) -> None:
     work.save(table, key, index.Count(count=(current.count if current else 0) + delta))
 
 
+# Orders looked at per partition and check: a bound on the time a check takes when many orders
+# are stuck (those reported already stay in progress until the orders service cancels them).
+CHECKED_PER_PARTITION = 1_000
+
+
+def report_overdue(limits: deadlines.Deadlines, out: str) -> Ticker:
+    """Report every order in progress whose awaited step is past its deadline.
+
+    Orders in progress are read oldest first from the index; a step starts no earlier than its
+    order, so none is overdue once an order is younger than the shortest deadline.
+    """
+
+    def check(work: Work, at: datetime) -> None:
+        oldest = work.scan(index.BY_STATUS, prefix="in_progress/", backwards=True)
+        for _, raw in islice(oldest, CHECKED_PER_PARTITION):
+            summary = index.Summary.model_validate_json(raw)
+            if summary.started_at + limits.shortest > at:
+                return
+            state = work.load("workflows", summary.correlation_id, WorkflowState)
+            report = deadlines.overdue(state, limits, at) if state is not None else None
+            if report is not None:
+                work.emit(out, report.correlation_id, report)
+
+    return check
+
+
+def limits_of(settings: Settings) -> deadlines.Deadlines:
+    return deadlines.Deadlines(
+        authorize=settings.deadline_authorize_seconds,
+        reserve=settings.deadline_reserve_seconds,
+        schedule=settings.deadline_schedule_seconds,
+    )
+
+
 def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
-    inputs = (topics.orders, topics.payments, topics.inventory, topics.shipments)
-    return [ProcessorSpec("tracker", inputs, record_step, TABLES)]
+    inputs = (topics.orders, topics.payments, topics.inventory, topics.shipments, topics.deadlines)
+    check = report_overdue(limits_of(settings), topics.deadlines)
+    return [
+        ProcessorSpec(
+            "tracker",
+            inputs,
+            record_step,
+            TABLES,
+            tick=check,
+            tick_seconds=settings.deadline_check_seconds,
+        )
+    ]

@@ -20,6 +20,7 @@ from eventcollab.models import (
     ReserveStock,
     StockReleased,
     StockReserved,
+    WithdrawStock,
 )
 
 LineKey = tuple[str, int]  # (correlation id, line index)
@@ -108,6 +109,20 @@ class StockReplay:
         elif isinstance(command, ReleaseStock) and self.ledger.get(key) == "reserved":
             self.ledger[key] = "released"
             self.move(command.sku, command.line.quantity, command.correlation_id)
+        elif isinstance(command, WithdrawStock) and key not in self.ledger:
+            self.ledger[key] = "closed"  # a reservation after this is refused
+        elif isinstance(command, WithdrawStock) and self.ledger.get(key) == "reserved":
+            self.ledger[key] = "withdrawn"
+            quantity = command.cause.order.lines[command.line_index].quantity
+            self.move(command.sku, quantity, command.correlation_id)
+
+    def held(self) -> dict[str, list[str]]:
+        """The SKUs each order still holds, once every command is applied."""
+        holding: dict[str, list[str]] = defaultdict(list)
+        for (sku, correlation_id), kind in self.ledger.items():
+            if kind == "reserved":
+                holding[correlation_id].append(sku)
+        return dict(holding)
 
     def move(self, sku: str, change: int, correlation_id: str) -> None:
         level = self.levels[sku] = self.levels.get(sku, 0) + change
@@ -116,12 +131,16 @@ class StockReplay:
             self.below_zero[sku] = Anomaly(NEGATIVE_STOCK, correlation_id, message)
 
 
-def negative_stock(commands: Iterable[AnyStockCommand], chain: Chain) -> list[Anomaly]:
+def replayed(commands: Iterable[AnyStockCommand], chain: Chain) -> StockReplay:
     # A SKU's commands all sit on its partition, so the log order of its commands is the order
     # in which the inventory applied them.
     replay = StockReplay(chain)
     for command in commands:
         replay.apply(command)
+    return replay
+
+
+def negative_stock(replay: StockReplay) -> list[Anomaly]:
     return list(replay.below_zero.values())
 
 

@@ -7,9 +7,11 @@ from typing import get_args
 
 from eventcollab import workflow
 from eventcollab.audit.chain import (
+    StockReplay,
     chain_of,
     doubled_reservations,
     negative_stock,
+    replayed,
     unmatched_releases,
 )
 from eventcollab.audit.decoded import Decoded, decode
@@ -21,6 +23,7 @@ from eventcollab.audit.model import (
     TWO_PAYMENTS,
     TWO_REFUNDS,
     TWO_SHIPMENTS,
+    UNCOMPENSATED,
     UNMATCHED_REFUND,
     Anomaly,
     Audit,
@@ -28,7 +31,15 @@ from eventcollab.audit.model import (
     Summary,
 )
 from eventcollab.audit.tracker import fold, tracker_mismatches
-from eventcollab.models import Event, OrderPlaced, PaymentAuthorized, PaymentRefunded
+from eventcollab.models import (
+    CancelRequested,
+    Event,
+    OrderPlaced,
+    PaymentAuthorized,
+    PaymentRefunded,
+    ShipmentCancelled,
+    ShipmentScheduled,
+)
 from eventcollab.workflow import WorkflowState
 
 DEFAULT_GRACE = timedelta(seconds=60)
@@ -48,6 +59,7 @@ def audit(log: AuditLog, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Aud
     workflows = by_workflow(decoded.events)
     folded = {cid: fold(events) for cid, events in workflows.items()}
     chain = chain_of(decoded.events, decoded.commands)
+    stock = replayed(decoded.commands, chain)
     anomalies = [
         *orphan_causes(decoded.events),
         *missing_outcomes(workflows, folded, now, grace),
@@ -55,7 +67,8 @@ def audit(log: AuditLog, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Aud
         *doubled_reservations(chain),
         *unmatched_refunds(workflows),
         *unmatched_releases(decoded.events, decoded.commands, chain),
-        *negative_stock(decoded.commands, chain),
+        *negative_stock(stock),
+        *uncompensated(workflows, folded, stock),
         *tracker_mismatches(folded, decoded.tracker),
     ]
     ordered = sorted(anomalies, key=lambda a: (KINDS.index(a.kind), a.correlation_id, a.message))
@@ -75,7 +88,7 @@ def orphan_causes(events: Sequence[Event]) -> list[Anomaly]:
     found: list[Anomaly] = []
     for event in events:
         cause, name = event.causation_id, f"{event.event_type} {event.event_id}"
-        if cause is None and not isinstance(event, OrderPlaced):
+        if cause is None and not isinstance(event, OrderPlaced | CancelRequested):
             found.append(Anomaly(ORPHAN_CAUSE, event.correlation_id, f"{name} has no cause"))
         elif cause is not None and cause not in workflow_of:
             message = f"{name} caused by {cause}, which is on no workflow topic"
@@ -95,7 +108,7 @@ def missing_outcomes(
     found: list[Anomaly] = []
     for cid, events in workflows.items():
         placed = [utc(e.occurred_at) for e in events if isinstance(e, OrderPlaced)]
-        if not placed or folded[cid].status != "in_progress" or utc(now) - min(placed) <= grace:
+        if not placed or folded[cid].status in workflow.TERMINAL or utc(now) - min(placed) <= grace:
             continue
         step = folded[cid].waiting_for
         waiting = f"{step.service}: {step.action}" if step else "-"
@@ -128,6 +141,34 @@ def unmatched_refunds(workflows: Mapping[str, list[Event]]) -> list[Anomaly]:
                     f"{refund.payment_id}: no such payment authorized for this order"
                 )
                 found.append(Anomaly(UNMATCHED_REFUND, cid, message))
+    return found
+
+
+def uncompensated(
+    workflows: Mapping[str, list[Event]], folded: Mapping[str, WorkflowState], stock: StockReplay
+) -> list[Anomaly]:
+    """Cancelled orders that keep an effect: a payment not refunded, stock still reserved, a
+    shipment not cancelled (a cancelled order undoes each, late ones included)."""
+    held = stock.held()
+    found: list[Anomaly] = []
+    for cid, events in workflows.items():
+        if folded[cid].status != "cancelled":
+            continue
+        kept = [f"stock of {', '.join(sorted(held[cid]))}"] if cid in held else []
+        refunded = {e.payment_id for e in events if isinstance(e, PaymentRefunded)}
+        kept += [
+            f"payment {e.payment_id}"
+            for e in events
+            if isinstance(e, PaymentAuthorized) and e.payment_id not in refunded
+        ]
+        unshipped = {e.shipment_id for e in events if isinstance(e, ShipmentCancelled)}
+        kept += [
+            f"shipment {e.shipment_id}"
+            for e in events
+            if isinstance(e, ShipmentScheduled) and e.shipment_id not in unshipped
+        ]
+        if kept:
+            found.append(Anomaly(UNCOMPENSATED, cid, f"cancelled, still holds {'; '.join(kept)}"))
     return found
 
 

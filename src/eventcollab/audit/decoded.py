@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from eventcollab.audit.model import AuditLog, BadRecord, Record
 from eventcollab.codec import decode_event, decode_stock_command
-from eventcollab.models import AnyStockCommand, LineCommand, WorkflowEvent
+from eventcollab.models import AnyStockCommand, LineCommand, WithdrawStock, WorkflowEvent
 from eventcollab.workflow import WorkflowState
 
 T = TypeVar("T")
@@ -64,7 +64,7 @@ def once(
 def checked_command(raw: bytes) -> AnyStockCommand:
     """A stock command, with the line it names checked against its order (the model does not)."""
     command = decode_stock_command(raw)
-    if isinstance(command, LineCommand):
+    if isinstance(command, LineCommand | WithdrawStock):
         lines = command.cause.order.lines
         if not 0 <= command.line_index < len(lines):
             raise ValueError(f"line_index {command.line_index} outside an order of {len(lines)}")

@@ -14,6 +14,7 @@ TWO_SHIPMENTS = "two-shipments"
 UNMATCHED_REFUND = "unmatched-refund"
 UNMATCHED_RELEASE = "unmatched-release"
 NEGATIVE_STOCK = "negative-stock"
+UNCOMPENSATED = "uncompensated"
 TRACKER_MISMATCH = "tracker-mismatch"
 KINDS = (
     ORPHAN_CAUSE,
@@ -26,6 +27,7 @@ KINDS = (
     UNMATCHED_REFUND,
     UNMATCHED_RELEASE,
     NEGATIVE_STOCK,
+    UNCOMPENSATED,
     TRACKER_MISMATCH,
 )
 

@@ -6,6 +6,12 @@ reserves its lines as a chain, line 0 first; the partition that reserves the las
 StockReserved. When a line is short, the chain turns back and releases the lines already reserved,
 last first; only after the first line is released does StockUnavailable go out, so a refund never
 races stock that is still held.
+
+A cancelled order withdraws its stock as a chain too, from its last line to its first, whatever
+the reservation chain is doing: a reserved line is released, a line not reserved yet is closed, so
+that a reservation arriving later is refused. The two chains cross once, on one line's partition,
+where the commands are applied one after the other; so when the withdrawal reaches line 0 nothing
+is held and nothing will be, and StockReleased answers the cancellation with the lines released.
 """
 
 from dataclasses import dataclass
@@ -18,6 +24,7 @@ from eventcollab.models import (
     Event,
     Frozen,
     LineCommand,
+    OrderCancelling,
     PaymentAuthorized,
     ReleaseStock,
     ReserveStock,
@@ -26,6 +33,7 @@ from eventcollab.models import (
     StockReleased,
     StockReserved,
     StockUnavailable,
+    WithdrawStock,
     derived_id,
 )
 
@@ -39,7 +47,9 @@ class StockLevel(Frozen):
 class LedgerEntry(Frozen):
     """What a SKU did for one order (or one restock): the memory that makes commands idempotent."""
 
-    kind: Literal["added", "reserved", "refused", "released"]
+    # withdrawn: reserved, then released for a cancellation; closed: cancelled before any
+    # reservation of this line, which is refused from then on.
+    kind: Literal["added", "reserved", "refused", "released", "withdrawn", "closed"]
     quantity: int
 
 
@@ -52,16 +62,34 @@ class StockDecision:
 
 
 def ledger_key(command: StockCommand) -> str:
-    ref = command.correlation_id if isinstance(command, LineCommand) else command.command_id
+    ref = (
+        command.correlation_id
+        if isinstance(command, LineCommand | WithdrawStock)
+        else command.command_id
+    )
     return f"{command.sku}/{ref}"
 
 
-# The event that starts a reservation chain; the inventory service passes over every other.
-STARTS_RESERVATION = frozenset({"PaymentAuthorized"})
+# The events that start a chain; the inventory service passes over every other.
+STARTS_CHAIN = frozenset({"PaymentAuthorized", "OrderCancelling"})
 
 
 def start_reservation(event: PaymentAuthorized) -> ReserveStock:
     return reserve_line(event, 0)
+
+
+def start_withdrawal(event: OrderCancelling) -> WithdrawStock:
+    return withdraw_line(event, len(event.order.lines) - 1, ())
+
+
+def withdraw_line(cause: OrderCancelling, index: int, released: tuple[int, ...]) -> WithdrawStock:
+    return WithdrawStock(
+        command_id=derived_id(cause.event_id, f"WithdrawStock/{index}"),
+        sku=cause.order.lines[index].sku,
+        cause=cause,
+        line_index=index,
+        released=released,
+    )
 
 
 def reserve_line(cause: PaymentAuthorized, index: int) -> ReserveStock:
@@ -76,6 +104,8 @@ def reserve_line(cause: PaymentAuthorized, index: int) -> ReserveStock:
 def apply(
     level: StockLevel | None, entry: LedgerEntry | None, command: StockCommand, now: datetime
 ) -> StockDecision:
+    if isinstance(command, WithdrawStock):
+        return withdraw(level, entry, command, now)
     if entry is not None and not (isinstance(command, ReleaseStock) and entry.kind == "reserved"):
         return StockDecision()  # seen before: a re-delivered command changes nothing
     available = level.available if level is not None else 0
@@ -143,3 +173,30 @@ def unwind(
         return StockDecision(level, entry, events=(unavailable,))
     released = follow_up(cause, StockReleased, PRODUCER, now, lines=held)
     return StockDecision(level, entry, events=(released, unavailable))
+
+
+def withdraw(
+    level: StockLevel | None, entry: LedgerEntry | None, command: WithdrawStock, now: datetime
+) -> StockDecision:
+    """Release or close line `command.line_index`, then go on to the line before it.
+
+    A re-delivered command finds its own trace (withdrawn or closed) and goes on the same way,
+    with the same lines released, so the next command and the answer are the same again.
+    """
+    released = command.released
+    new_level, new_entry = None, None
+    if entry is None:
+        new_entry = LedgerEntry(kind="closed", quantity=0)
+    elif entry.kind == "reserved":
+        available = level.available if level is not None else 0
+        new_level = StockLevel(available=available + entry.quantity)
+        new_entry = LedgerEntry(kind="withdrawn", quantity=entry.quantity)
+    if entry is not None and entry.kind in ("reserved", "withdrawn"):
+        released = (*released, command.line_index)
+    cause = command.cause
+    if command.line_index > 0:
+        following = withdraw_line(cause, command.line_index - 1, released)
+        return StockDecision(new_level, new_entry, commands=(following,))
+    lines = tuple(cause.order.lines[index] for index in sorted(released))
+    answer = follow_up(cause, StockReleased, PRODUCER, now, lines=lines)
+    return StockDecision(new_level, new_entry, events=(answer,))

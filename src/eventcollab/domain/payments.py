@@ -1,4 +1,5 @@
-"""Payments: authorize an order's total up to a limit, and refund it when stock fails."""
+"""Payments: authorize an order's total up to a limit, and refund it when stock fails or the
+order is cancelled."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -9,10 +10,12 @@ from eventcollab.domain import Decision, follow_up
 from eventcollab.models import (
     Event,
     Frozen,
+    OrderCancelling,
     OrderPlaced,
     PaymentAuthorized,
     PaymentDeclined,
     PaymentRefunded,
+    PaymentVoided,
     StockUnavailable,
     derived_id,
 )
@@ -23,11 +26,13 @@ PRODUCER = "payments"
 class Payment(Frozen):
     payment_id: UUID | None
     amount: Decimal
-    status: Literal["authorized", "declined", "refunded"]
+    status: Literal["authorized", "declined", "refunded", "voided"]
+    # The cancellation this payment answered: each one is answered once.
+    cancellation: UUID | None = None
 
 
 # The events `decide` may act on; it passes over every other (the tests hold it to this).
-REACTS_TO = frozenset({"OrderPlaced", "StockUnavailable"})
+REACTS_TO = frozenset({"OrderPlaced", "StockUnavailable", "OrderCancelling"})
 
 
 def decide(
@@ -37,6 +42,8 @@ def decide(
         return authorize(payment, event, limit, now)
     if isinstance(event, StockUnavailable):
         return refund(payment, event, now)
+    if isinstance(event, OrderCancelling):
+        return cancel(payment, event, now)
     return Decision()
 
 
@@ -76,3 +83,37 @@ def refund(payment: Payment | None, event: StockUnavailable, now: datetime) -> D
         reason=reason,
     )
     return Decision(payment.model_copy(update={"status": "refunded"}), (refunded,))
+
+
+def cancel(payment: Payment | None, event: OrderCancelling, now: datetime) -> Decision[Payment]:
+    """Answer a cancellation once: refund what is authorized, else say nothing is to refund.
+
+    OrderPlaced and OrderCancelling share the order's partition of `orders`, so the order was
+    authorized or declined here before its cancellation arrives: this answer is final.
+    """
+    if payment is not None and payment.cancellation == event.event_id:
+        return Decision()  # answered already
+    if payment is not None and payment.status == "authorized" and payment.payment_id is not None:
+        refunded = follow_up(
+            event,
+            PaymentRefunded,
+            PRODUCER,
+            now,
+            payment_id=payment.payment_id,
+            amount=payment.amount,
+            reason=f"order cancelled: {event.reason}",
+        )
+        state = payment.model_copy(update={"status": "refunded", "cancellation": event.event_id})
+        return Decision(state, (refunded,))
+    if payment is None:
+        reason = "nothing was charged"
+        state = Payment(
+            payment_id=None, amount=event.order.total, status="voided", cancellation=event.event_id
+        )
+    else:
+        reason = {"declined": "the payment was declined", "refunded": "refunded already"}.get(
+            payment.status, "nothing was charged"
+        )
+        state = payment.model_copy(update={"cancellation": event.event_id})
+    voided = follow_up(event, PaymentVoided, PRODUCER, now, reason=reason)
+    return Decision(state, (voided,))

@@ -19,8 +19,10 @@ in order: no other reader of the topic shares its offsets.
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 
 from aiokafka import (
@@ -33,6 +35,7 @@ from aiokafka import (
 from mode import Service
 from pydantic import BaseModel
 
+from eventcollab.clock import now
 from eventcollab.runtime import publish
 from eventcollab.runtime.kafka import new_consumer, partition_for
 from eventcollab.runtime.locate import Owners, locating_assignor
@@ -46,6 +49,9 @@ M = TypeVar("M", bound=BaseModel)
 Changes: TypeAlias = dict[int, dict[bytes, bytes | None]]
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Handler = Callable[[Work, Record], None]
+# Called now and then on each partition the processor owns, in a unit of work of its own, with
+# the time: what it emits is published like a handler's outputs (it has no offset to commit).
+Ticker = Callable[[Work, datetime], None]
 # Told the table keys of each write to the store, or None when partitions were taken away.
 Observer = Callable[[Iterable[bytes] | None], None]
 
@@ -68,6 +74,8 @@ class ProcessorSpec:
     inputs: tuple[str, ...]
     handler: Handler
     tables: tuple[str, ...] = ()
+    tick: Ticker | None = None
+    tick_seconds: float = 1.0
 
 
 async def acknowledged(pending: Iterable[asyncio.Future[Any]]) -> list[Any]:
@@ -111,6 +119,7 @@ class Processor(Service):
         self.committing: asyncio.Task[None] | None = None
         self.loop_task: asyncio.Task[None] | None = None
         self.stopping = False
+        self.next_tick = time.monotonic() + spec.tick_seconds
 
     @property
     def changelog(self) -> str | None:
@@ -155,6 +164,10 @@ class Processor(Service):
                 if batch:
                     async with self.lock:
                         await self.process(batch)
+                if self.spec.tick is not None and time.monotonic() >= self.next_tick:
+                    self.next_tick = time.monotonic() + self.spec.tick_seconds
+                    async with self.lock:
+                        await self.ticked(self.spec.tick)
             except Exception:
                 log.exception("%s: unit of work failed; reading again from the last commit", self)
                 async with self.lock:
@@ -178,6 +191,15 @@ class Processor(Service):
                     work = Work(self.store, UNIT_BYTES)
                     work.take(tp)
         await self.commit(work)
+
+    async def ticked(self, tick: Ticker) -> None:
+        """The ticker on every owned partition, each in a unit of work of its own."""
+        for partition in sorted(self.owned):
+            work = Work(self.store, UNIT_BYTES)
+            work.on(partition)
+            tick(work, now())
+            await self.commit(work)
+            await asyncio.sleep(0)  # a turn for the other processors
 
     async def commit(self, work: Work) -> None:
         producer = self.producer

@@ -1,6 +1,7 @@
 """A unit of work: what a processor decided for a batch of records, not yet on the broker."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import TypeVar
 
 from aiokafka import TopicPartition
@@ -32,6 +33,23 @@ class Work:
 
     def take(self, tp: TopicPartition) -> None:
         self.partition = tp.partition
+
+    def on(self, partition: int) -> None:
+        """Work on `partition` without a record (a ticker's unit)."""
+        self.partition = partition
+
+    def scan(
+        self, table: str, prefix: str = "", backwards: bool = False
+    ) -> Iterator[tuple[str, bytes]]:
+        """The table's stored keys that start with `prefix` (without the table's name) and
+        their values on the partition in hand, in key order or backwards; what this unit
+        changed is not seen."""
+        assert self.store is not None, "a processor without tables has no state to read"
+        within = changelog_key(table, "")
+        prefix_bytes = changelog_key(table, prefix)
+        stored = self.store.partition(self.partition)
+        for key, value in stored.scan(prefix_bytes, backwards=backwards):
+            yield key[len(within) :].decode(), value
 
     def finished(self, tp: TopicPartition, offset: int) -> None:
         self.done[tp] = offset + 1

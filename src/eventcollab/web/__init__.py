@@ -16,6 +16,8 @@ from eventcollab.runtime.kafka import new_producer
 from eventcollab.runtime.worker import Runtime
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
+from eventcollab.web.ask import TrackerClient
+from eventcollab.web.cancel import CancelIntake
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
@@ -39,6 +41,10 @@ def application(
             app.cleanup_ctx.append(own_producer(settings, intake))
         app.router.add_post("/orders", intake.place)
         app.router.add_post("/orders/form", OrderForm(intake).post)
+        tracker_client = TrackerClient(settings, "tracker" in settings.services)
+        app.cleanup_ctx.append(partial(asking, tracker_client))
+        cancel = CancelIntake(intake, tracker_client)
+        app.router.add_post("/workflows/{correlation_id}/cancel", cancel.post)
     if "tracker" in settings.services:
         tracker, watchers, forwarder = (
             runtime.processor("tracker"),
@@ -71,6 +77,12 @@ async def serving_queries(
     watchers.bind(asyncio.get_running_loop())
     async with aiohttp.ClientSession() as http:
         forwarder.http = http
+        yield
+
+
+async def asking(tracker: TrackerClient, _: web.Application) -> AsyncIterator[None]:
+    async with aiohttp.ClientSession() as http:
+        tracker.http = http
         yield
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import islice
-from typing import Any
+from typing import Any, get_args
 
 import aiohttp
 import orjson
@@ -25,7 +25,7 @@ from eventcollab.web.answers import error
 from eventcollab.web.forward import FORWARDED, Forwarder
 from eventcollab.workflow import Status
 
-STATUSES: tuple[Status, ...] = ("in_progress", "completed", "rejected", "cancelled")
+STATUSES: tuple[Status, ...] = get_args(Status)
 DEFAULT_LIMIT, MAX_LIMIT = 20, 500
 MINUTES = 15  # of finished workflows per minute in the stats
 OLDEST = 10  # in-progress workflows in the stats

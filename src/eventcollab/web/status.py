@@ -19,7 +19,7 @@ from eventcollab.web.answers import error
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.pages import wants_html, workflow_page
 from eventcollab.web.watch import Watchers
-from eventcollab.workflow import WorkflowState
+from eventcollab.workflow import TERMINAL, WorkflowState
 
 JSON = "application/json"
 WAIT_SECONDS = 30.0  # when `wait` comes without a timeout
@@ -32,7 +32,7 @@ Wait = Literal["exists", "terminal"]
 def reached(wait: Wait | None, state: WorkflowState | None) -> bool:
     if wait is None:
         return True
-    return state is not None and (wait == "exists" or state.status != "in_progress")
+    return state is not None and (wait == "exists" or state.status in TERMINAL)
 
 
 WAITS: dict[str, Wait] = {"exists": "exists", "terminal": "terminal"}
@@ -126,7 +126,7 @@ class WorkflowStatus:
         if state is None:
             return error(404, "unknown workflow", correlation_id=correlation_id)
         # Waited for the end and it did not come: the state so far, with 202 (still running).
-        status = 202 if wait == "terminal" and state.status == "in_progress" else 200
+        status = 202 if wait == "terminal" and state.status not in TERMINAL else 200
         return web.Response(body=encode(present(state)), status=status, content_type=JSON)
 
 

@@ -18,7 +18,7 @@ from eventcollab.runtime.processor import Processor
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.status import elsewhere, owns
 from eventcollab.web.watch import Watchers
-from eventcollab.workflow import WorkflowState
+from eventcollab.workflow import TERMINAL, WorkflowState
 
 KEEP_ALIVE_SECONDS = 15.0  # a comment line, so that proxies keep an idle stream open
 
@@ -57,7 +57,7 @@ class WorkflowSteps:
                         if step.event_id not in sent:
                             sent.add(step.event_id)
                             await stream.write(sse("step", encode(step), str(step.event_id)))
-                    if state.status != "in_progress":
+                    if state.status in TERMINAL:
                         await stream.write(sse("end", f'{{"status": "{state.status}"}}'.encode()))
                         return
                 done, _ = await asyncio.wait([change], timeout=KEEP_ALIVE_SECONDS)
