@@ -5,9 +5,10 @@ from eventcollab.presentation import StepView, WorkflowView
 
 def step_line(step: StepView) -> str:
     since = f"+{step.since_previous_ms:.0f} ms" if step.since_previous_ms is not None else "start"
+    late = "  (late)" if step.late else ""
     return (
         f"  {step.occurred_at.isoformat(timespec='milliseconds')}  {step.event_type:<18} "
-        f"{step.producer:<10} {since:>10}  {step.event_id}  <- {step.causation_id or '-'}"
+        f"{step.producer:<10} {since:>10}  {step.event_id}  <- {step.causation_id or '-'}{late}"
     )
 
 
@@ -20,6 +21,9 @@ def render_status(view: WorkflowView) -> str:
         f"waiting   {waiting}",
         f"expected  {expected}",
         f"customer  {view.order.customer_id}, total {view.order.total}",
-        "timeline",
     ]
+    if view.reason:
+        timed_out = f" (deadline missed: {view.timed_out})" if view.timed_out else ""
+        lines.append(f"reason    {view.reason}{timed_out}")
+    lines.append("timeline")
     return "\n".join(lines + [step_line(step) for step in view.timeline])

@@ -20,6 +20,7 @@ from eventcollab.crash.processes import free_port as free_port
 from eventcollab.models import Event
 from eventcollab.runtime.kafka import read_from_start
 from eventcollab.runtime.worker import READY as READY
+from eventcollab.workflow import TERMINAL
 
 BROKER = os.environ.get("EVENTCOLLAB_BROKER", "kafka://127.0.0.1:9092")
 BOOTSTRAP = BROKER.removeprefix("kafka://")
@@ -60,7 +61,7 @@ async def outcome(
     async def concluded() -> Any:
         nonlocal last
         last = await workflow(http, url, correlation_id)
-        return last if last and last["status"] != "in_progress" else None
+        return last if last and last["status"] in TERMINAL else None
 
     try:
         return await eventually(concluded, timeout)

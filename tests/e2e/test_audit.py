@@ -24,8 +24,10 @@ from eventcollab.models import (
     AddStock,
     Event,
     OrderCancelled,
+    OrderCancelling,
     PaymentAuthorized,
     PaymentRefunded,
+    PaymentVoided,
     ReserveStock,
     ShipmentScheduled,
     StockCommand,
@@ -34,7 +36,7 @@ from eventcollab.models import (
 from eventcollab.settings import Settings
 from eventcollab.topics import WORKFLOW_TOPICS
 from tests.e2e.harness import BOOTSTRAP, BROKER
-from tests.unit.builders import T0, happy_path, out_of_stock_path
+from tests.unit.builders import T0, cancelled_path, happy_path, out_of_stock_path, timed_out_path
 
 # Fixed, never taken from the caller's EVENTCOLLAB_* variables: the local broker of scripts/broker.
 TOPIC_OF = {kind: spec.name for spec in WORKFLOW_TOPICS for kind in spec.carries}
@@ -81,6 +83,29 @@ def cancelled() -> Scenario:
     """No stock at all: the reservation is refused, the payment refunded, the order cancelled."""
     events = out_of_stock_path()
     return Scenario(events, [inventory.start_reservation(events[1])])
+
+
+def timed_out() -> Scenario:
+    """Shipping missed its deadline: refunded, stock withdrawn, cancelled; a late shipment is
+    cancelled by shipping."""
+    events = timed_out_path()
+    paid = next(e for e in events if isinstance(e, PaymentAuthorized))
+    cancelling = next(e for e in events if isinstance(e, OrderCancelling))
+    reserve = inventory.start_reservation(paid)
+    restock = AddStock(command_id=uuid4(), sku=reserve.sku, quantity=reserve.line.quantity)
+    return Scenario(events, [restock, reserve, inventory.start_withdrawal(cancelling)])
+
+
+def uncompensated() -> Scenario:
+    """A cancelled order whose authorized payment was voided instead of refunded."""
+    log = Scenario(cancelled_path())
+    refunded = log.of(PaymentRefunded)
+    voided = PaymentVoided(
+        **refunded.model_dump(exclude={"event_type", "payment_id", "amount", "reason"}),
+        reason="a planted bug",
+    )
+    log.replace(refunded, voided)
+    return log
 
 
 def another(event: Event, **changes: Any) -> Any:
@@ -134,7 +159,8 @@ def two_shipments() -> Scenario:
 def unmatched_refund() -> Scenario:
     log = cancelled()
     refunded = log.of(PaymentRefunded)
-    log.replace(refunded, refunded.model_copy(update={"payment_id": uuid4()}))
+    # The right payment, a wrong amount: the payment itself counts as refunded.
+    log.replace(refunded, refunded.model_copy(update={"amount": refunded.amount + 1}))
     return log
 
 
@@ -170,6 +196,7 @@ PLANTED: dict[str, Callable[[], Scenario]] = {
     "unmatched-refund": unmatched_refund,
     "unmatched-release": unmatched_release,
     "negative-stock": negative_stock,
+    "uncompensated": uncompensated,
     "tracker-mismatch": tracker_mismatch,
 }
 
@@ -265,16 +292,35 @@ async def test_a_clean_log_passes_the_audit(fresh: Settings, tmp_path: Path) -> 
 
     assert (outcome.exit_code, outcome.report["anomalies"]) == (0, []), outcome.text
     summary = outcome.report["summary"]
-    assert summary["workflows"] == {"in_progress": 0, "completed": 1, "rejected": 0, "cancelled": 0}
+    assert summary["workflows"] == {
+        "in_progress": 0,
+        "compensating": 0,
+        "completed": 1,
+        "rejected": 0,
+        "cancelled": 0,
+    }
     records = {name.removeprefix(fresh.topic_prefix): n for name, n in summary["records"].items()}
     assert records == {
         "orders": 2,
         "payments": 1,
         "inventory": 1,
         "shipments": 1,
+        "deadlines": 0,
         "stock-commands": 2,
         f"{fresh.app_id}-tracker-changelog": 1,
     }
+
+
+async def test_a_timed_out_order_compensated_with_a_late_shipment_passes_the_audit(
+    fresh: Settings, tmp_path: Path
+) -> None:
+    log = timed_out()
+    await write(fresh, log)
+
+    outcome = await audited(fresh, tmp_path)
+
+    assert (outcome.exit_code, outcome.report["anomalies"]) == (0, []), outcome.text
+    assert outcome.report["summary"]["workflows"]["cancelled"] == 1
 
 
 async def test_duplicates_and_bad_records_are_counted_not_failed(

@@ -65,6 +65,7 @@ async def test_stats_count_each_status_the_minutes_and_the_oldest_in_progress(
 
     assert stats["counts"] == {
         "in_progress": len(truth["in_progress"]),
+        "compensating": 0,
         "completed": len(truth["completed"]),
         "rejected": len(truth["rejected"]),
         "cancelled": 0,

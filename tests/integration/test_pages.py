@@ -12,7 +12,7 @@ from eventcollab.models import Order, OrderLine
 from tests.integration.fakes import FakeProducer
 from tests.integration.test_queries import Tracker
 from tests.integration.test_web import build_app
-from tests.unit.builders import happy_path
+from tests.unit.builders import happy_path, timed_out_path
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 SCRIPT = "<script>alert(1)</script>"
@@ -57,6 +57,27 @@ async def test_the_workflow_page_shows_status_lines_steps_and_the_step_awaited(
     assert 'id="status">completed<' in done
     assert "EventSource" not in done and "refresh" not in done
     assert as_json.content_type == "application/json"
+
+
+async def test_the_page_of_a_cancellation_shows_compensation_then_the_reason_and_late_steps(
+    browser: Any,
+) -> None:
+    app, client, _ = browser
+    events = timed_out_path()
+    cid = events[0].correlation_id
+    await Tracker(app).record(*events[:5])  # the deadline passed: compensation begins
+
+    compensating = await (await client.get(f"/workflows/{cid}", headers=HTML)).text()
+    assert 'id="status">compensating<' in compensating
+    assert 'id="compensating"' in compensating and "payments: refund the payment" in compensating
+    assert "EventSource" in compensating  # still moving: live
+
+    await Tracker(app).record(*events[5:])
+    done = await (await client.get(f"/workflows/{cid}", headers=HTML)).text()
+    assert 'id="status">cancelled<' in done
+    assert 'id="timed-out">shipping: schedule the shipment<' in done
+    assert "deadline passed" in done
+    assert done.count('class="step late"') == 1 and "(late: after the cancellation)" in done
 
 
 async def test_values_from_events_and_requests_are_escaped(browser: Any) -> None:

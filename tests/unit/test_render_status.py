@@ -1,6 +1,6 @@
 """`eventcollab status`: the text printed for a workflow's state."""
 
-from builders import happy_path
+from builders import happy_path, timed_out_path
 
 from eventcollab import workflow
 from eventcollab.models import Event
@@ -45,3 +45,13 @@ def test_a_completed_workflow_shows_every_event_and_awaits_nothing() -> None:
     assert len(text.splitlines()) == 6 + len(events)
     for event in events:
         assert event.event_type in text
+
+
+def test_a_timed_out_workflow_shows_its_reason_the_missed_step_and_late_steps() -> None:
+    text = render_status(present(fold(timed_out_path())))
+
+    assert "status    cancelled" in text
+    assert "reason    deadline passed: shipping: schedule the shipment not done within 30 s" in text
+    assert "(deadline missed: shipping: schedule the shipment)" in text
+    [late] = [line for line in text.splitlines() if line.endswith("(late)")]
+    assert "ShipmentScheduled" in late
