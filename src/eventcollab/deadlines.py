@@ -34,19 +34,27 @@ class Deadlines:
         return timedelta(seconds=min(self.authorize, self.reserve, self.schedule))
 
 
-def overdue(state: WorkflowState, deadlines: Deadlines, now: datetime) -> StepOverdue | None:
-    """The report that the step `state` waits for is past its deadline, once per wait."""
-    started = waiting_since(state)
-    step = state.waiting_for
+def due_at(state: WorkflowState, deadlines: Deadlines) -> datetime | None:
+    """When the step `state` waits for is overdue; None if it has no deadline or was reported."""
+    started, step = waiting_since(state), state.waiting_for
     seconds = deadlines.of(step) if step is not None else None
-    if started is None or step is None or seconds is None:
-        return None
-    if now < started.occurred_at + timedelta(seconds=seconds):
+    if started is None or seconds is None:
         return None
     if any(
         e.event_type == "StepOverdue" and e.causation_id == started.event_id for e in state.timeline
     ):
         return None  # reported already
+    return started.occurred_at + timedelta(seconds=seconds)
+
+
+def overdue(state: WorkflowState, deadlines: Deadlines, now: datetime) -> StepOverdue | None:
+    """The report that the step `state` waits for is past its deadline, once per wait."""
+    due = due_at(state, deadlines)
+    started, step = waiting_since(state), state.waiting_for
+    if due is None or now < due or started is None or step is None:
+        return None
+    seconds = deadlines.of(step)
+    assert seconds is not None  # a due time comes from a deadline
     return StepOverdue(
         event_id=derived_id(started.event_id, "StepOverdue"),
         correlation_id=state.correlation_id,

@@ -61,6 +61,12 @@ def newest_first(at: datetime) -> str:
     return f"{(LATEST - at) // timedelta(microseconds=1):020d}"
 
 
+def started_of(key: str) -> tuple[datetime, str]:
+    """The start time and correlation id in an index key (`status/newest-first/id`)."""
+    _, newest, correlation_id = key.split("/", 2)
+    return LATEST - timedelta(microseconds=int(newest)), correlation_id
+
+
 def index_key(status: str, started_at: datetime, correlation_id: str) -> str:
     return f"{status}/{newest_first(started_at)}/{correlation_id}"
 

@@ -1,6 +1,6 @@
 """The tracker's index: what each step does to the list by status and the counts."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from builders import at, happy_path
 
@@ -88,3 +88,9 @@ def test_times_a_microsecond_apart_get_their_own_keys_in_order() -> None:
     later = earlier + timedelta(microseconds=1)
 
     assert index.newest_first(later) < index.newest_first(earlier)
+
+
+def test_the_start_and_the_id_are_read_back_from_an_index_key() -> None:
+    started = datetime(2026, 11, 27, 19, 30, 0, 123456, tzinfo=UTC)
+
+    assert index.started_of(index.index_key("in_progress", started, "a/b")) == (started, "a/b")

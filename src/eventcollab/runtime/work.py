@@ -67,6 +67,11 @@ class Work:
         raw = self.store.partition(self.partition).get(stored)
         return None if raw is None else model.model_validate_json(raw)
 
+    def stored(self, table: str, key: str) -> bytes | None:
+        """The stored bytes of `key` on the partition in hand (not what this unit changed)."""
+        assert self.store is not None, "a processor without tables has no state to read"
+        return self.store.partition(self.partition).get(changelog_key(table, key))
+
     def save(self, table: str, key: str, state: BaseModel) -> None:
         value = encode(state)
         stored = changelog_key(table, key)
