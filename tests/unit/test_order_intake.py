@@ -276,3 +276,15 @@ def test_an_accepted_request_becomes_the_first_event_of_a_new_workflow() -> None
     ]
     assert placed.order.total == Decimal("7.25")
     assert (again.event_id, again.correlation_id) != (placed.event_id, placed.correlation_id)
+
+
+def test_a_keyed_request_becomes_the_same_first_event_whenever_it_is_repeated() -> None:
+    request = order_request(body())
+
+    placed = order_placed(request, NOW, key="order-ann-1")
+    later = order_placed(request, datetime(2024, 5, 2, tzinfo=UTC), key="order-ann-1")
+    other = order_placed(request, NOW, key="order-ann-2")
+
+    assert (later.event_id, later.correlation_id) == (placed.event_id, placed.correlation_id)
+    assert (other.event_id, other.correlation_id) != (placed.event_id, placed.correlation_id)
+    assert str(placed.event_id) != placed.correlation_id

@@ -13,11 +13,15 @@ from eventcollab.clock import now
 from eventcollab.codec import encode
 from eventcollab.models import Frozen, Money, Order, OrderLine, OrderPlaced, Quantity, Sku
 from eventcollab.web.answers import error
+from eventcollab.web.ask import TrackerClient, TrackerUnreachable
+from eventcollab.web.idempotency import KEY_HEADER, idempotency_key, keyed_ids, repeat_of
 
 log = logging.getLogger(__name__)
 
 # A hundred lines of the longest SKUs and prices take about 12 KB, even pretty-printed.
 MAX_ORDER_BYTES = 65_536
+# How long a keyed order waits for the tracker to show which body its key was taken with.
+CONFIRM_SECONDS = 5.0
 # A price given as text: digits, and at most two decimals after a point ("12", "12.50").
 PRICE_TEXT = re.compile(r"[0-9]+(\.[0-9]{1,2})?")
 JSON_TYPES = {bool: "a boolean", type(None): "null", list: "an array", dict: "an object"}
@@ -78,11 +82,13 @@ def order_request(body: bytes) -> PlaceOrder:
     return PlaceOrder.model_validate_json(body, strict=True)
 
 
-def order_placed(request: PlaceOrder, now: Any) -> OrderPlaced:
-    """The first event of a new workflow; its ids are the only random ones in a workflow."""
+def order_placed(request: PlaceOrder, now: Any, key: str | None = None) -> OrderPlaced:
+    """The first event of a new workflow: its ids are random, or derived from the request's
+    Idempotency-Key so that a repeated request is the same event."""
+    correlation_id, event_id = keyed_ids(key) if key is not None else (str(uuid4()), uuid4())
     return OrderPlaced(
-        event_id=uuid4(),
-        correlation_id=str(uuid4()),
+        event_id=event_id,
+        correlation_id=correlation_id,
         causation_id=None,
         occurred_at=now,
         producer="orders",
@@ -121,24 +127,77 @@ class Sender(Protocol):
 class OrderIntake:
     """Takes orders over HTTP and writes each one as OrderPlaced onto the orders topic."""
 
-    def __init__(self, producer: Sender | None, topic: str, tracker_url: str | None) -> None:
+    def __init__(
+        self,
+        producer: Sender | None,
+        topic: str,
+        tracker_url: str | None,
+        tracker: TrackerClient | None = None,
+    ) -> None:
         self.producer, self.topic, self.tracker_url = producer, topic, tracker_url
+        self.tracker = tracker  # asked about keyed orders
+        self.confirm_seconds = CONFIRM_SECONDS
 
     async def place(self, request: web.Request) -> web.Response:
         body = await body_within(request, MAX_ORDER_BYTES)
         if body is None:
             return error(413, f"an order is at most {MAX_ORDER_BYTES} bytes of JSON")
         try:
-            placed = order_placed(order_request(body), now())
+            key = idempotency_key(request.headers.getall(KEY_HEADER, []))
+        except ValueError as wrong:
+            return error(400, str(wrong))
+        try:
+            placed = order_placed(order_request(body), now(), key)
         except ValidationError as wrong:
             invalid = {"error": "invalid order", "reasons": reasons(wrong)}
             return web.json_response(invalid, status=422)
         if self.producer is None:
             return error(503, "the order intake is starting")
+        if key is not None:
+            return await self.place_once(request, placed)
         url = await self.publish(request, placed)
         if url is None:
             return error(500, "the order could not be recorded; nothing was placed")
         return accepted(placed.correlation_id, url)
+
+    async def place_once(self, request: web.Request, placed: OrderPlaced) -> web.Response:
+        """A keyed order: the workflow its key names, started by the first request only.
+
+        Two requests with one key and different orders may both find no workflow and both
+        publish; the first OrderPlaced on the partition is the one every service keeps (same
+        event id), so each request looks again once the tracker has it.
+        """
+        correlation_id = placed.correlation_id
+        try:
+            repeat = repeat_of(await self.stored_order(correlation_id), placed.order)
+        except TrackerUnreachable as failed:
+            reason = f"cannot tell whether this {KEY_HEADER} was used; nothing was placed"
+            return error(503, f"{reason} ({failed})")
+        if repeat == "new":
+            if await self.publish(request, placed) is None:
+                return error(500, "the order could not be recorded; nothing was placed")
+            repeat = repeat_of(await self.confirmed(correlation_id), placed.order)
+        if repeat == "new":  # sent, but the tracker does not show it yet
+            reason = f"the order was sent, not confirmed yet: repeat it with the same {KEY_HEADER}"
+            return error(503, reason, correlation_id=correlation_id)
+        if repeat == "different":
+            reason = f"this {KEY_HEADER} was already used for a different order"
+            return error(409, reason, correlation_id=correlation_id)
+        return accepted(correlation_id, self.status_url(request, correlation_id))
+
+    async def confirmed(self, correlation_id: str) -> Order | None:
+        """The order of the workflow once the tracker holds it (None if it does not say)."""
+        try:
+            return await self.stored_order(correlation_id, self.confirm_seconds)
+        except TrackerUnreachable as failed:
+            log.warning("order %s sent, not confirmed: %s", correlation_id, failed)
+            return None
+
+    async def stored_order(self, correlation_id: str, wait: float = 0.0) -> Order | None:
+        if self.tracker is None:
+            raise TrackerUnreachable("this worker does not ask a tracker")
+        view = await self.tracker.view(correlation_id, wait_exists=wait)
+        return view.order if view is not None else None
 
     async def publish(self, request: web.Request, placed: OrderPlaced) -> str | None:
         """Write the OrderPlaced and wait for the broker; its status URL, or None if refused.
