@@ -136,7 +136,6 @@ class OrderIntake:
     ) -> None:
         self.producer, self.topic, self.tracker_url = producer, topic, tracker_url
         self.tracker = tracker  # asked about keyed orders
-        self.confirm_seconds = CONFIRM_SECONDS
 
     async def place(self, request: web.Request) -> web.Response:
         body = await body_within(request, MAX_ORDER_BYTES)
@@ -188,7 +187,7 @@ class OrderIntake:
     async def confirmed(self, correlation_id: str) -> Order | None:
         """The order of the workflow once the tracker holds it (None if it does not say)."""
         try:
-            return await self.stored_order(correlation_id, self.confirm_seconds)
+            return await self.stored_order(correlation_id, CONFIRM_SECONDS)
         except TrackerUnreachable as failed:
             log.warning("order %s sent, not confirmed: %s", correlation_id, failed)
             return None
