@@ -1,6 +1,7 @@
 """HTTP views through aiohttp's test client: no broker, Kafka clients faked."""
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from eventcollab.app import create_app
 from eventcollab.codec import decode_event, encode
 from eventcollab.runtime.kafka import partition_for
 from eventcollab.settings import Settings
+from eventcollab.web import orders
 from tests.integration.fakes import FakeConsumer, FakeProducer, record
 from tests.integration.processors import until
 from tests.integration.test_processors import order_placed
@@ -104,6 +106,23 @@ async def test_an_order_the_broker_refuses_is_not_accepted(tmp_path: Path) -> No
         {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 0, "unit_price": "1"}]},
         {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 1, "unit_price": "-1"}]},
         {"customer_id": "ann", "items": [GOOD_ORDER["items"][0], GOOD_ORDER["items"][0]]},
+        {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": True, "unit_price": "1"}]},
+        {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": "2", "unit_price": "1"}]},
+        {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 1, "unit_price": "NaN"}]},
+        {"customer_id": "ann\u0007", "items": GOOD_ORDER["items"]},
+        {**GOOD_ORDER, "gift": True},
+    ],
+    ids=[
+        "no customer",
+        "no items",
+        "quantity 0",
+        "negative price",
+        "a sku twice",
+        "quantity true",
+        "quantity text",
+        "price NaN",
+        "control character",
+        "unknown field",
     ],
 )
 async def test_an_invalid_order_gets_422_with_reasons_and_publishes_nothing(
@@ -122,6 +141,23 @@ async def test_malformed_json_gets_422(
     response = await client.post("/orders", data=b"{not json")
 
     assert response.status == 422
+    assert producer.sent == []
+
+
+async def test_a_body_over_the_limit_gets_413_and_publishes_nothing(
+    producer: FakeProducer, client: TestClient[Any, Any]
+) -> None:
+    padded = json.dumps({**GOOD_ORDER, "customer_id": "ann" + " " * orders.MAX_ORDER_BYTES})
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: the limit counts bytes read
+        for start in range(0, len(padded), 4096):
+            yield padded[start : start + 4096].encode()
+
+    declared = await client.post("/orders", data=padded.encode())
+    streamed = await client.post("/orders", data=chunks())
+
+    assert declared.status == streamed.status == 413
+    assert "at most 65536 bytes" in (await declared.json())["error"]
     assert producer.sent == []
 
 

@@ -30,6 +30,7 @@ from eventcollab.models import (
     OrderCancelled,
     OrderCompleted,
     OrderLine,
+    OrderPlaced,
     PaymentAuthorized,
     PaymentDeclined,
     PaymentRefunded,
@@ -220,6 +221,25 @@ def test_re_delivered_events_and_commands_are_duplicates_not_anomalies() -> None
 
     assert result.anomalies == ()
     assert (result.summary.duplicate_events, result.summary.duplicate_commands) == (1, 1)
+
+
+def test_an_order_placed_again_under_its_idempotency_key_is_a_duplicate_not_an_anomaly() -> None:
+    log = Planted()
+    log.restock("PEN", 1)
+    cid = log.order(line("PEN", 1))
+    placed = log.of(cid, OrderPlaced)
+    # A repeated POST publishes the same event id again, stamped later; a racing one with
+    # another order under the same key does too. The first on the partition is the order.
+    log.events.append(placed.model_copy(update={"occurred_at": at(30)}))
+    log.events.append(
+        placed.model_copy(update={"occurred_at": at(31), "order": order(line("INK", 3))})
+    )
+
+    result = audit(log.log())
+
+    assert result.anomalies == ()
+    assert result.summary.duplicate_events == 2
+    assert result.summary.workflows["completed"] == 1
 
 
 def test_bad_records_are_counted_and_listed_never_fatal() -> None:

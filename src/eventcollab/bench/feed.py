@@ -10,8 +10,8 @@ from aiokafka import AIOKafkaProducer
 
 from eventcollab.clock import now
 from eventcollab.codec import encode
-from eventcollab.models import AddStock, OrderLine
-from eventcollab.web.orders import PlaceOrder, order_placed
+from eventcollab.models import AddStock
+from eventcollab.web.orders import OrderItem, PlaceOrder, order_placed
 
 SKUS = tuple(f"BENCH-{number:02d}" for number in range(64))
 # Far more than the orders of a run take (at most 3 units a line): no order is ever short.
@@ -25,7 +25,7 @@ def orders(count: int, chance: random.Random) -> list[Placed]:
     for _ in range(count):
         skus = chance.sample(SKUS, chance.choice((1, 2)))
         lines = tuple(
-            OrderLine(sku=sku, quantity=chance.randint(1, 3), unit_price=Decimal("19.99"))
+            OrderItem(sku=sku, quantity=chance.randint(1, 3), unit_price=Decimal("19.99"))
             for sku in skus
         )
         event = order_placed(PlaceOrder(customer_id=f"bench-{uuid4().hex[:8]}", items=lines), now())

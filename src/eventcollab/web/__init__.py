@@ -36,13 +36,13 @@ def application(
     own when the server starts (in the server's event loop, which a Kafka client is bound to)."""
     app = web.Application()
     if "orders" in settings.services:
-        intake = OrderIntake(producer, names.orders, settings.tracker_url)
+        tracker_client = TrackerClient(settings, "tracker" in settings.services)
+        app.cleanup_ctx.append(partial(asking, tracker_client))
+        intake = OrderIntake(producer, names.orders, settings.tracker_url, tracker_client)
         if producer is None:
             app.cleanup_ctx.append(own_producer(settings, intake))
         app.router.add_post("/orders", intake.place)
         app.router.add_post("/orders/form", OrderForm(intake).post)
-        tracker_client = TrackerClient(settings, "tracker" in settings.services)
-        app.cleanup_ctx.append(partial(asking, tracker_client))
         cancel = CancelIntake(intake, tracker_client)
         app.router.add_post("/workflows/{correlation_id}/cancel", cancel.post)
     if "tracker" in settings.services:

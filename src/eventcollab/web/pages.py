@@ -13,10 +13,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import ValidationError
 
 from eventcollab.clock import now
-from eventcollab.models import OrderLine
 from eventcollab.presentation import WorkflowView
 from eventcollab.web.lists import STATUSES, Lists
-from eventcollab.web.orders import OrderIntake, PlaceOrder, order_placed, reasons
+from eventcollab.web.orders import OrderIntake, OrderItem, PlaceOrder, order_placed, reasons
 
 TEMPLATES = Environment(
     loader=PackageLoader("eventcollab.web", "templates"),
@@ -84,13 +83,13 @@ class OrderForm:
     async def post(self, request: web.Request) -> web.Response:
         form = await request.post()
         try:
-            line = OrderLine(
+            item = OrderItem(
                 sku=str(form.get("sku", "")),
                 quantity=int(str(form.get("quantity", "0")) or 0),
-                unit_price=str(form.get("unit_price", "")),
+                unit_price=str(form.get("unit_price", "")).strip(),  # as a person typed it
             )
             placed = order_placed(
-                PlaceOrder(customer_id=str(form.get("customer_id", "")), items=(line,)), now()
+                PlaceOrder(customer_id=str(form.get("customer_id", "")), items=(item,)), now()
             )
         except ValidationError as error:
             shown = [f"{r['field']}: {r['reason']}" for r in reasons(error)]
