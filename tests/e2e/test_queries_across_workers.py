@@ -99,7 +99,13 @@ async def test_either_tracker_worker_answers_for_every_workflow_and_one_alone_af
         assert sorted(w["correlation_id"] for w in listed["workflows"]) == sorted(placed)
         assert (await json_of(http, f"{url}/workflows?status=in_progress"))["workflows"] == []
         stats = await json_of(http, f"{url}/workflows/stats")
-        counts = {"in_progress": 0, "completed": WORKFLOWS, "rejected": 0, "cancelled": 0}
+        counts = {
+            "in_progress": 0,
+            "compensating": 0,
+            "completed": WORKFLOWS,
+            "rejected": 0,
+            "cancelled": 0,
+        }
         assert stats["counts"] == counts
         assert sum(m["count"] for m in stats["finished_per_minute"]) == WORKFLOWS
     paged = deployment.run_command("list", "--status", "completed", "--limit", "50").splitlines()

@@ -6,6 +6,7 @@ it runs the tracker and no other URL is set), whose status route forwards it to 
 """
 
 import aiohttp
+from pydantic import ValidationError
 
 from eventcollab.presentation import WorkflowView
 from eventcollab.settings import Settings
@@ -37,6 +38,10 @@ class TrackerClient:
                 if answer.status != 200:
                     raise TrackerUnreachable(f"the tracker answered {answer.status}")
                 return WorkflowView.model_validate_json(await answer.read())
+        except ValidationError as failed:
+            raise TrackerUnreachable(
+                f"the tracker's answer was not understood: {failed}"
+            ) from failed
         except (TimeoutError, aiohttp.ClientError) as failed:
             message = f"the tracker at {self.base} did not answer: {failed!r}"
             raise TrackerUnreachable(message) from failed

@@ -19,7 +19,7 @@ from eventcollab.models import CancelRequested, Frozen
 from eventcollab.presentation import WorkflowView
 from eventcollab.web.answers import error
 from eventcollab.web.ask import TrackerClient, TrackerUnreachable
-from eventcollab.web.orders import OrderIntake
+from eventcollab.web.orders import OrderIntake, body_within
 from eventcollab.workflow import TERMINAL
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,8 @@ class CancelIntake:
 
     async def post(self, request: web.Request) -> web.Response:
         correlation_id = request.match_info["correlation_id"]
-        body = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(body) > MAX_BODY_BYTES:
+        body = await body_within(request, MAX_BODY_BYTES)
+        if body is None:
             return error(413, f"a cancellation body is at most {MAX_BODY_BYTES} bytes")
         try:
             asked = CancelOrder.model_validate_json(body or b"{}", strict=True)
