@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     retry_backoff_seconds: float = Field(default=0.1, ge=0)
     retry_backoff_factor: float = Field(default=2.0, ge=1)
     retry_backoff_max_seconds: float = Field(default=2.0, ge=0)
+    # For tests only: handlers made to raise on chosen events, to prove retries and dead
+    # letters end to end. "processor:EventType:customer id prefix", several comma-separated
+    # (see eventcollab.agents.fail_on). Empty in production.
+    fail_on: str = ""
 
     @property
     def services(self) -> tuple[Service, ...]:
