@@ -12,6 +12,7 @@ from eventcollab import demo as demo_orders
 from eventcollab.asking import ask_tracker
 from eventcollab.audit.command import install_audit_command
 from eventcollab.codec import encode
+from eventcollab.dead_letters import install_dead_letters_command
 from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
@@ -40,6 +41,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_audit_command(app, settings)
     install_watch_command(app, settings)
     install_list_command(app, settings)
+    install_dead_letters_command(app, settings)
 
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:
