@@ -70,13 +70,22 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
         await demo_orders.run(settings, self.say, wait)
 
 
+def worker_service(args: list[str]) -> tuple[str | None, list[str]]:
+    """`--service NAME` before the command, and the arguments without it. After the command
+    it is the command's own option (`dead-letters --service payments`), left in place."""
+    for at, arg in enumerate(args):
+        if arg == "--service" and at + 1 < len(args):
+            return args[at + 1], args[:at] + args[at + 2 :]
+        if not arg.startswith("-"):
+            break  # the command
+    return None, args
+
+
 def main() -> None:
     """`eventcollab [--service NAME] COMMAND`: --service picks which component a worker runs."""
-    args = sys.argv[1:]
-    if "--service" in args:
-        at = args.index("--service")
-        os.environ["EVENTCOLLAB_SERVICE"] = args[at + 1]
-        sys.argv[1:] = args[:at] + args[at + 2 :]
+    service, sys.argv[1:] = worker_service(sys.argv[1:])
+    if service is not None:
+        os.environ["EVENTCOLLAB_SERVICE"] = service
     from eventcollab.app import app
 
     app.main()

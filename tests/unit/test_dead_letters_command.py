@@ -6,6 +6,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from builders import T0, order_placed
 
+from eventcollab.cli import worker_service
 from eventcollab.codec import encode
 from eventcollab.dead_letter import DeadLetter, dead_letter
 from eventcollab.dead_letters import (
@@ -99,3 +100,15 @@ def test_the_command_is_registered_with_its_filters() -> None:
     ((options, fun),) = registered
     assert fun.__name__ == "dead_letters"
     assert [o.args[0] for o in options] == ["--service", "--topic", "--error", "--since", "--id"]
+
+
+def test_service_before_the_command_is_the_worker_s_and_after_it_the_command_s() -> None:
+    assert worker_service(["--service", "payments", "worker", "-l", "info"]) == (
+        "payments",
+        ["worker", "-l", "info"],
+    )
+    assert worker_service(["dead-letters", "--service", "stock"]) == (
+        None,
+        ["dead-letters", "--service", "stock"],
+    )
+    assert worker_service(["worker"]) == (None, ["worker"])
