@@ -17,9 +17,11 @@ from pydantic import BaseModel, ConfigDict
 from eventcollab.models import EVENT_NAMESPACE
 from eventcollab.records import Refused
 
-# The original value is kept whole up to this size, else its first bytes (`value_size` tells):
-# base64 makes it a third larger, and a dead letter must fit one record batch (1 MB).
+# A dead letter must fit one record batch (1 MB), and base64 makes bytes a third larger: the
+# original's value and headers share this room, its key has a room of its own (it is also the
+# dead letter's key), and what does not fit is cut (`value_size` and `cut` tell).
 MAX_VALUE_BYTES = 512_000
+MAX_KEY_BYTES = 16_000
 MAX_ERROR_CHARS = 2_000
 
 
@@ -46,6 +48,7 @@ class DeadLetter(BaseModel):
     value: bytes | None
     value_size: int  # of the original value: larger than `value` when that was cut
     headers: tuple[Header, ...] = ()
+    cut: bool = False  # the key, the value or the headers were cut to fit
     record_time: datetime  # the source record's timestamp
     error_type: str  # a refusal (undecodable, invalid, wrong-key) or the exception's class
     error: str
@@ -84,23 +87,38 @@ def dead_letter(
     attempts: int,
     at: datetime,
 ) -> DeadLetter:
-    value = record.value
+    key, value = record.key, record.value
+    kept_key = None if key is None else key[:MAX_KEY_BYTES]
+    kept_value = None if value is None else value[:MAX_VALUE_BYTES]
+    headers = kept_headers(record.headers or (), MAX_VALUE_BYTES - len(kept_value or b""))
     return DeadLetter(
         dead_letter_id=dead_letter_id(service, record.topic, record.partition, record.offset),
         service=service,
         topic=record.topic,
         partition=record.partition,
         offset=record.offset,
-        key=record.key,
-        value=None if value is None else value[:MAX_VALUE_BYTES],
+        key=kept_key,
+        value=kept_value,
         value_size=0 if value is None else len(value),
-        headers=tuple(Header(key=k, value=v) for k, v in record.headers or ()),
+        headers=headers,
+        cut=kept_key != key or kept_value != value or len(headers) < len(record.headers or ()),
         record_time=datetime.fromtimestamp(record.timestamp / 1000, UTC),
         error_type=error.kind if isinstance(error, Refused) else type(error).__name__,
         error=(str(error) or repr(error))[:MAX_ERROR_CHARS],
         attempts=attempts,
         dead_lettered_at=at,
     )
+
+
+def kept_headers(headers: Iterable[tuple[str, bytes | None]], room: int) -> tuple[Header, ...]:
+    """The headers, in order, as long as their keys and values fit in `room` bytes."""
+    kept = []
+    for key, value in headers:
+        room -= len(key.encode()) + len(value or b"")
+        if room < 0:
+            break
+        kept.append(Header(key=key, value=value))
+    return tuple(kept)
 
 
 def once(letters: Iterable[DeadLetter]) -> list[DeadLetter]:

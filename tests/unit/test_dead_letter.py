@@ -9,6 +9,7 @@ from builders import T0, authorized, order_placed
 
 from eventcollab.codec import encode
 from eventcollab.dead_letter import (
+    MAX_KEY_BYTES,
     MAX_VALUE_BYTES,
     DeadLetter,
     dead_letter,
@@ -84,8 +85,26 @@ def test_a_value_too_large_to_travel_whole_is_cut_and_its_size_kept() -> None:
     letter = dead_letter("tracker", source(huge), Refused("invalid", "too long"), 1, T0)
 
     assert letter.value == huge[:MAX_VALUE_BYTES]
-    assert letter.value_size == len(huge)
+    assert (letter.value_size, letter.cut) == (len(huge), True)
     assert len(encode(letter)) < 1_000_000  # fits one record batch
+
+
+def test_a_huge_key_and_huge_headers_are_cut_too_so_that_the_dead_letter_fits_a_batch() -> None:
+    big = b"k" * 900_000
+    headers = tuple((f"h{n}", b"v" * 300_000) for n in range(3))
+    record = ConsumerRecord("orders", 0, 1, 0, 0, big, b"x" * 200_000, None, 1, 1, headers)
+
+    letter = dead_letter("tracker", record, Refused("invalid", "huge"), 1, T0)
+
+    assert letter.cut and letter.key == big[:MAX_KEY_BYTES]
+    assert [h.key for h in letter.headers] == ["h0"]  # the others no longer fit
+    assert len(encode(letter)) + len(letter.key or b"") < 1_000_000
+
+
+def test_a_record_that_fits_is_not_cut() -> None:
+    letter = dead_letter("tracker", source(b"x" * 1000), Refused("invalid", "x"), 1, T0)
+
+    assert not letter.cut and len(letter.headers) == 1
 
 
 def test_the_correlation_id_is_read_from_an_event_or_a_command_s_cause() -> None:

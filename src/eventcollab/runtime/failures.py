@@ -99,7 +99,7 @@ class Failures:
             letter.error,
         )
         partition = letter_partition(record, self.partitions)
-        work.dead_letter(partition, record.key, encode(letter))
+        work.dead_letter(partition, letter.key, encode(letter))
 
 
 def letter_partition(record: Record, partitions: int) -> int:
