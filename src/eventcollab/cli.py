@@ -13,6 +13,7 @@ from eventcollab.asking import ask_tracker
 from eventcollab.audit.command import install_audit_command
 from eventcollab.cancelling import install_cancel_command
 from eventcollab.codec import encode
+from eventcollab.dead_letters import install_dead_letters_command
 from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
@@ -42,6 +43,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_watch_command(app, settings)
     install_list_command(app, settings)
     install_cancel_command(app, settings)
+    install_dead_letters_command(app, settings)
 
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:
@@ -70,13 +72,22 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
         await demo_orders.run(settings, self.say, wait)
 
 
+def worker_service(args: list[str]) -> tuple[str | None, list[str]]:
+    """`--service NAME` before the command, and the arguments without it. After the command
+    it is the command's own option (`dead-letters --service payments`), left in place."""
+    for at, arg in enumerate(args):
+        if arg == "--service" and at + 1 < len(args):
+            return args[at + 1], args[:at] + args[at + 2 :]
+        if not arg.startswith("-"):
+            break  # the command
+    return None, args
+
+
 def main() -> None:
     """`eventcollab [--service NAME] COMMAND`: --service picks which component a worker runs."""
-    args = sys.argv[1:]
-    if "--service" in args:
-        at = args.index("--service")
-        os.environ["EVENTCOLLAB_SERVICE"] = args[at + 1]
-        sys.argv[1:] = args[:at] + args[at + 2 :]
+    service, sys.argv[1:] = worker_service(sys.argv[1:])
+    if service is not None:
+        os.environ["EVENTCOLLAB_SERVICE"] = service
     from eventcollab.app import app
 
     app.main()

@@ -42,6 +42,18 @@ class Settings(BaseSettings):
     deadline_check_seconds: float = Field(default=1.0, gt=0)
     # A killed worker's partitions move to the survivors only after this many seconds.
     session_timeout: float = Field(default=10.0, gt=0)
+    # A handler that raises may meet a passing fault: it is tried this many times in all on
+    # the same record, waiting the backoff before the second attempt, `factor` times longer
+    # before each next one, at most the max; then the record goes to the dead-letter topic.
+    # The partition waits meanwhile (0.3 s with these defaults), so keep them short.
+    retry_attempts: int = Field(default=3, ge=1, le=20)
+    retry_backoff_seconds: float = Field(default=0.1, ge=0)
+    retry_backoff_factor: float = Field(default=2.0, ge=1)
+    retry_backoff_max_seconds: float = Field(default=2.0, ge=0)
+    # For tests only: handlers made to raise on chosen events, to prove retries and dead
+    # letters end to end. "processor:EventType:customer id prefix", several comma-separated
+    # (see eventcollab.agents.fail_on). Empty in production.
+    fail_on: str = ""
 
     @property
     def services(self) -> tuple[Service, ...]:

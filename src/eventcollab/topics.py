@@ -51,8 +51,14 @@ STOCK_COMMANDS = TopicSpec(
     ("ReserveStock", "ReleaseStock", "WithdrawStock", "AddStock"),
 )
 
+# Records that a service could not process, each with where it came from and why (see
+# eventcollab.dead_letter); every processor writes here, through the runtime, and none reads it.
+DEAD_LETTERS = TopicSpec(
+    "dead-letters", "every processor (the runtime)", "the original record's key", ("DeadLetter",)
+)
+
 WORKFLOW_TOPICS = (ORDERS, PAYMENTS, INVENTORY, SHIPMENTS, DEADLINES)
-ALL_TOPICS = (*WORKFLOW_TOPICS, STOCK_COMMANDS)
+ALL_TOPICS = (*WORKFLOW_TOPICS, STOCK_COMMANDS, DEAD_LETTERS)
 
 # Keys are plain UTF-8 strings (the correlation id, or the SKU on stock-commands) and values are
 # JSON encoded by eventcollab.codec; the producer's default partitioner places every key.
@@ -68,6 +74,7 @@ class Topics:
     shipments: str
     deadlines: str
     stock_commands: str
+    dead_letters: str
 
     def all(self) -> list[str]:
         return [
@@ -77,6 +84,7 @@ class Topics:
             self.shipments,
             self.deadlines,
             self.stock_commands,
+            self.dead_letters,
         ]
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from itertools import count
 from pathlib import Path
@@ -11,8 +12,10 @@ from aiokafka import TopicPartition
 
 from eventcollab import topics
 from eventcollab.app import PROCESSORS
+from eventcollab.codec import encode
+from eventcollab.models import Event
 from eventcollab.runtime.kafka import partition_for
-from eventcollab.runtime.processor import Processor
+from eventcollab.runtime.processor import Handler, Processor
 from eventcollab.settings import Settings
 from tests.integration.fakes import FakeConsumer, FakeProducer, record
 
@@ -28,7 +31,13 @@ def settings(data_dir: Path) -> Settings:
 class Harness:
     """One processor fed record by record, as its consumer would deliver them."""
 
-    def __init__(self, name: str, data_dir: Path, producer: FakeProducer | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        data_dir: Path,
+        producer: FakeProducer | None = None,
+        wrap: Callable[[Handler], Handler] | None = None,
+    ) -> None:
         self.settings = settings(data_dir)
         self.names = topics.declare(self.settings)
         [spec] = [
@@ -37,6 +46,8 @@ class Harness:
             for spec in make(self.settings, self.names)
             if spec.name == name
         ]
+        if wrap is not None:  # the service's handler, changed by the test
+            spec = replace(spec, handler=wrap(spec.handler))
         self.processor = Processor(spec, self.settings)
         self.producer = producer or FakeProducer(auto=True)
         self.processor.use(self.producer)  # type: ignore[arg-type]
@@ -50,6 +61,18 @@ class Harness:
         partition = partition_for(key, PARTITIONS)
         records = [record(topic, partition, next(self.offsets), key, v) for v in values]
         return {TopicPartition(topic, partition): records}
+
+    def keyed(self, topic: str, *events: Event) -> dict[TopicPartition, list[Any]]:
+        """Each event keyed by its correlation id, on the partition of that key, in order."""
+        batch: dict[TopicPartition, list[Any]] = {}
+        for event in events:
+            key = event.correlation_id
+            tp = TopicPartition(topic, partition_for(key, PARTITIONS))
+            value = encode(event)
+            batch.setdefault(tp, []).append(
+                record(tp.topic, tp.partition, next(self.offsets), key, value)
+            )
+        return batch
 
     async def feed(self, topic: str, key: str, *values: bytes) -> None:
         await self.processor.process(self.batch(topic, key, *values))

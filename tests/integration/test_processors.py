@@ -48,7 +48,7 @@ async def test_payments_declines_over_the_limit(tmp_path: Path) -> None:
     assert decode_event(decline).event_type == "PaymentDeclined"
 
 
-async def test_an_undecodable_record_is_skipped_and_its_offset_committed(tmp_path: Path) -> None:
+async def test_an_undecodable_record_is_set_aside_and_its_offset_committed(tmp_path: Path) -> None:
     payments = Harness("payments", tmp_path)
     placed = order_placed()
 
@@ -57,6 +57,7 @@ async def test_an_undecodable_record_is_skipped_and_its_offset_committed(tmp_pat
     )
 
     assert len(payments.emitted(payments.names.payments)) == 1
+    assert len(payments.emitted(payments.names.dead_letters)) == 1
     [commit] = payments.consumer.commits
     assert list(commit.values()) == [2]  # past both records
 

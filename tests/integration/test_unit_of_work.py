@@ -17,10 +17,21 @@ from eventcollab.domain.inventory import StockLevel
 from eventcollab.domain.payments import Payment
 from eventcollab.models import AddStock, OrderPlaced
 from eventcollab.runtime import processor as processor_module
+from eventcollab.runtime.kafka import partition_for
 from eventcollab.runtime.work import Work
 from tests.integration.fakes import FakeProducer, record
-from tests.integration.processors import Harness, until
+from tests.integration.processors import PARTITIONS, Harness, until
 from tests.integration.test_processors import order_placed
+
+
+def on_one_partition(count: int) -> list[OrderPlaced]:
+    """Orders whose correlation ids all fall on partition 0 of the harness's topics."""
+    found: list[OrderPlaced] = []
+    while len(found) < count:
+        placed = order_placed()
+        if partition_for(placed.correlation_id, PARTITIONS) == 0:
+            found.append(placed)
+    return found
 
 
 async def reserve_command(data_dir: Path) -> bytes:
@@ -134,10 +145,10 @@ async def test_a_unit_is_split_when_its_state_changes_outgrow_one_record_batch(
 ) -> None:
     monkeypatch.setattr(processor_module, "UNIT_BYTES", 1)  # every state change fills a unit
     tracker = Harness("tracker", tmp_path)
-    placed = [order_placed() for _ in range(3)]
-    key = placed[0].correlation_id
+    placed = on_one_partition(3)
 
-    await tracker.feed(tracker.names.orders, key, *(encode(p) for p in placed))
+    await tracker.processor.process(tracker.keyed(tracker.names.orders, *placed))
+    await tracker.processor.flush_commits()
 
     assert [list(c.values()) for c in tracker.consumer.commits] == [[1], [2], [3]]
     assert len(tracker.producer.to(tracker.processor.changelog or "")) == 3
@@ -148,17 +159,24 @@ async def test_a_unit_that_fails_is_read_again_from_after_the_last_finished_reco
 ) -> None:
     monkeypatch.setattr(processor_module, "RETRY_SECONDS", 0)
     payments = Harness("payments", tmp_path)
-    first, second = order_placed(), order_placed()
+    first, second = on_one_partition(2)
     handler, calls = payments.processor.spec.handler, []
 
-    def fails_once(work: Work, record: Any) -> None:
+    def counting(work: Work, record: Any) -> None:
         calls.append(record.offset)
-        if calls.count(record.offset) == 1 and record.offset == 1:
-            raise RuntimeError("a bug that a retry gets past")
         handler(work, record)
 
-    payments.processor.spec = replace(payments.processor.spec, handler=fails_once)
-    one = payments.batch(payments.names.orders, first.correlation_id, encode(first))
+    payments.processor.spec = replace(payments.processor.spec, handler=counting)
+    commit, refused = payments.processor.commit, []
+
+    async def broker_refuses_once(work: Work) -> None:
+        if 2 in work.done.values() and not refused:
+            refused.append(work)
+            raise ConnectionError("broker gone")  # the broker's fault, not the record's
+        await commit(work)
+
+    payments.processor.commit = broker_refuses_once  # type: ignore[method-assign]
+    one = payments.keyed(payments.names.orders, first)
     [tp] = one
     record_1 = record(tp.topic, tp.partition, 1, second.correlation_id, encode(second))
     payments.consumer.batches = [one, {tp: [record_1]}, {tp: [record_1]}]
@@ -168,8 +186,10 @@ async def test_a_unit_that_fails_is_read_again_from_after_the_last_finished_reco
     await payments.processor.flush_commits()
 
     seeks = dict(payments.consumer.seeks)
-    assert seeks[tp] == 1  # back to the record that failed, not past it
+    assert seeks[tp] == 1  # back to the record whose unit failed, not past it
     assert set(seeks.values()) == {0, 1}  # the other partitions: their commits (none yet)
     assert payments.consumer.commits == [{tp: 1}, {tp: 2}]
     assert calls == [0, 1, 1]
     assert len(payments.emitted(payments.names.payments)) == 2
+    assert payments.emitted(payments.names.dead_letters) == []  # never a dead letter
+    assert (payments.processor.counts.processed, payments.processor.counts.retried) == (2, 0)

@@ -77,7 +77,8 @@ def test_inventory_starts_chains_for_what_it_declares_and_nothing_else() -> None
     for number, event in enumerate(EVERY_EVENT):
         work = Work(None, 1_000_000)
         value = encode(event)
-        handle(work, ConsumerRecord("payments", 0, number, 0, 0, b"k", value, None, 1, 1, ()))
+        key = event.correlation_id.encode()
+        handle(work, ConsumerRecord("payments", 0, number, 0, 0, key, value, None, 1, 1, ()))
         if work.outputs:
             started.add(event.event_type)
 

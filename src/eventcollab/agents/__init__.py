@@ -1,37 +1,30 @@
 """The thin shell around the pure decisions: decode, decide, emit, store; a module a service."""
 
-import logging
 from collections.abc import Callable
 from typing import TypeVar
 
 from aiokafka import ConsumerRecord
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from eventcollab.codec import decode_event, event_type_of
+from eventcollab.codec import event_type_of
 from eventcollab.domain import Decision
-from eventcollab.models import Event
+from eventcollab.models import AnyStockCommand, Event, WorkflowEvent
+from eventcollab.records import command_of, event_of
 from eventcollab.runtime.processor import Handler
 from eventcollab.runtime.work import Work
 
-log = logging.getLogger(__name__)
 S = TypeVar("S", bound=BaseModel)
-T = TypeVar("T")
 
 
-def decoded(record: ConsumerRecord[bytes, bytes], decode: Callable[[bytes], T]) -> T | None:
-    """The record as a model, or None when it does not decode: set aside, never fatal."""
-    try:
-        return decode(record.value or b"")
-    except ValidationError as error:
-        # Skipped, not retried: the same bytes would fail again. A dead-letter topic belongs here.
-        log.error(
-            "skipping undecodable record %s[%d]@%d: %s",
-            record.topic,
-            record.partition,
-            record.offset,
-            error,
-        )
-        return None
+def event_in(record: ConsumerRecord[bytes, bytes]) -> WorkflowEvent:
+    """The record's event; raises `Refused` (a dead letter, never retried) when it is not one
+    of ours keyed by its correlation id."""
+    return event_of(record.key, record.value)
+
+
+def command_in(record: ConsumerRecord[bytes, bytes]) -> AnyStockCommand:
+    """The record's stock command; raises `Refused` when it is not one keyed by its SKU."""
+    return command_of(record.key, record.value)
 
 
 def ignores(record: ConsumerRecord[bytes, bytes], reacts_to: frozenset[str]) -> bool:
@@ -60,9 +53,7 @@ def reacting(
     def handle(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
         if ignores(record, reacts_to):
             return
-        event = decoded(record, decode_event)
-        if event is None:
-            return
+        event = event_in(record)
         key = event.correlation_id
         decision = decide(work.load(table, key, state_type), event)
         if out is not None:

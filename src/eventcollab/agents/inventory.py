@@ -2,9 +2,8 @@
 
 from aiokafka import ConsumerRecord
 
-from eventcollab.agents import decoded, ignores
+from eventcollab.agents import command_in, event_in, ignores
 from eventcollab.clock import now
-from eventcollab.codec import decode_event, decode_stock_command
 from eventcollab.domain import inventory
 from eventcollab.domain.inventory import LedgerEntry, StockLevel
 from eventcollab.models import OrderCancelling, PaymentAuthorized, StockCommand
@@ -21,7 +20,7 @@ def start_chains(topics: Topics) -> Handler:
     def handle(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
         if ignores(record, inventory.STARTS_CHAIN):
             return
-        event = decoded(record, decode_event)
+        event = event_in(record)
         if isinstance(event, PaymentAuthorized):
             first: StockCommand = inventory.start_reservation(event)
             work.emit(topics.stock_commands, first.sku, first)
@@ -36,9 +35,7 @@ def keep_stock(topics: Topics) -> Handler:
     """The single writer of each SKU's stock level, keyed and partitioned by SKU."""
 
     def handle(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
-        command = decoded(record, decode_stock_command)
-        if command is None:
-            return
+        command = command_in(record)
         entry_key = inventory.ledger_key(command)
         decision = inventory.apply(
             work.load("stock", command.sku, StockLevel),

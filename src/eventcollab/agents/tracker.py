@@ -8,9 +8,8 @@ from itertools import islice
 from aiokafka import ConsumerRecord
 
 from eventcollab import deadlines, index, workflow
-from eventcollab.agents import decoded
+from eventcollab.agents import event_in
 from eventcollab.clock import now
-from eventcollab.codec import decode_event
 from eventcollab.runtime.processor import ProcessorSpec, Ticker
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
@@ -21,9 +20,7 @@ TABLES = ("workflows", index.BY_STATUS, index.COUNTS, index.FINISHED)
 
 
 def record_step(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
-    event = decoded(record, decode_event)
-    if event is None:
-        return
+    event = event_in(record)
     key = event.correlation_id
     before = work.load("workflows", key, WorkflowState)
     after = workflow.apply(before, event, recorded_at=now())

@@ -31,6 +31,7 @@ from eventcollab.audit.model import (
     Summary,
 )
 from eventcollab.audit.tracker import fold, tracker_mismatches
+from eventcollab.dead_letter import tally
 from eventcollab.models import (
     CancelRequested,
     Event,
@@ -40,6 +41,7 @@ from eventcollab.models import (
     ShipmentCancelled,
     ShipmentScheduled,
 )
+from eventcollab.records import REFUSAL_KINDS
 from eventcollab.workflow import WorkflowState
 
 DEFAULT_GRACE = timedelta(seconds=60)
@@ -62,7 +64,7 @@ def audit(log: AuditLog, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Aud
     stock = replayed(decoded.commands, chain)
     anomalies = [
         *orphan_causes(decoded.events),
-        *missing_outcomes(workflows, folded, now, grace),
+        *missing_outcomes(workflows, folded, now, grace, set_aside(decoded)),
         *doubled_effects(workflows),
         *doubled_reservations(chain),
         *unmatched_refunds(workflows),
@@ -99,16 +101,30 @@ def orphan_causes(events: Sequence[Event]) -> list[Anomaly]:
     return found
 
 
+def set_aside(decoded: Decoded) -> set[str]:
+    """Workflows of which a service dead-lettered a valid record after its handler kept failing:
+    that they have no outcome is reported with the dead letter, not as an anomaly. (A refused
+    record is a bad record here as well, and never part of a workflow.)"""
+    return {
+        cid
+        for letter in decoded.dead_letters
+        if letter.error_type not in REFUSAL_KINDS and (cid := letter.correlation_id) is not None
+    }
+
+
 def missing_outcomes(
     workflows: Mapping[str, list[Event]],
     folded: Mapping[str, WorkflowState],
     now: datetime,
     grace: timedelta,
+    excused: set[str],
 ) -> list[Anomaly]:
     found: list[Anomaly] = []
     for cid, events in workflows.items():
         placed = [utc(e.occurred_at) for e in events if isinstance(e, OrderPlaced)]
         if not placed or folded[cid].status in workflow.TERMINAL or utc(now) - min(placed) <= grace:
+            continue
+        if cid in excused:
             continue
         step = folded[cid].waiting_for
         waiting = f"{step.service}: {step.action}" if step else "-"
@@ -181,6 +197,7 @@ def summary(log: AuditLog, decoded: Decoded, folded: Mapping[str, WorkflowState]
         duplicate_events=decoded.duplicate_events,
         duplicate_commands=decoded.duplicate_commands,
         bad_records=decoded.bad_records,
+        dead_letters=tally(decoded.dead_letters),
     )
 
 

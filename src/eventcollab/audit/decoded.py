@@ -1,4 +1,6 @@
-"""The log as models: each event and command once, the tracker's latest states, bad records."""
+"""The log as models: each event and command once, the tracker's latest states, bad records,
+and the dead letters. A record is decoded and validated as the services do it (its key
+included: see eventcollab.records), so what they refused is a bad record here too."""
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -8,8 +10,10 @@ from uuid import UUID
 from pydantic import ValidationError
 
 from eventcollab.audit.model import AuditLog, BadRecord, Record
-from eventcollab.codec import decode_event, decode_stock_command
-from eventcollab.models import AnyStockCommand, LineCommand, WithdrawStock, WorkflowEvent
+from eventcollab.dead_letter import DeadLetter
+from eventcollab.dead_letter import once as each_once
+from eventcollab.models import AnyStockCommand, WorkflowEvent
+from eventcollab.records import command_of, describe, event_of
 from eventcollab.workflow import WorkflowState
 
 T = TypeVar("T")
@@ -25,26 +29,31 @@ class Decoded:
     duplicate_events: int
     duplicate_commands: int
     bad_records: tuple[BadRecord, ...]
+    dead_letters: tuple[DeadLetter, ...] = ()  # each once
 
 
 def decode(log: AuditLog) -> Decoded:
-    events, event_copies, bad_events = once(log.workflow, decode_event, lambda e: e.event_id)
+    events, event_copies, bad_events = once(
+        log.workflow, lambda r: event_of(r.key, r.value), lambda e: e.event_id
+    )
     commands, command_copies, bad_commands = once(
-        log.stock_commands, checked_command, lambda c: c.command_id
+        log.stock_commands, lambda r: command_of(r.key, r.value), lambda c: c.command_id
     )
     tracker, bad_states = tracker_states(log.changelog)
+    letters, bad_letters = dead_letters(log.dead_letters)
     return Decoded(
         events=events,
         commands=commands,
         tracker=tracker,
         duplicate_events=event_copies,
         duplicate_commands=command_copies,
-        bad_records=(*bad_events, *bad_commands, *bad_states),
+        bad_records=(*bad_events, *bad_commands, *bad_states, *bad_letters),
+        dead_letters=letters,
     )
 
 
 def once(
-    records: Iterable[Record], parse: Callable[[bytes], T], identity: Callable[[T], UUID]
+    records: Iterable[Record], parse: Callable[[Record], T], identity: Callable[[T], UUID]
 ) -> tuple[tuple[T, ...], int, list[BadRecord]]:
     """Decoded models, one per id, with the count of extra copies and the records that failed."""
     kept: dict[UUID, T] = {}
@@ -52,25 +61,13 @@ def once(
     bad: list[BadRecord] = []
     for record in records:
         try:
-            item = parse(value_of(record))
-        except ValueError as error:  # pydantic's ValidationError is a ValueError
+            item = parse(record)
+        except ValueError as error:  # a refusal, as pydantic's ValidationError, is a ValueError
             bad.append(bad_record(record, error))
             continue
         copies += identity(item) in kept
         kept.setdefault(identity(item), item)
     return tuple(kept.values()), copies, bad
-
-
-def checked_command(raw: bytes) -> AnyStockCommand:
-    """A stock command, with the line it names checked against its order (the model does not)."""
-    command = decode_stock_command(raw)
-    if isinstance(command, LineCommand | WithdrawStock):
-        lines = command.cause.order.lines
-        if not 0 <= command.line_index < len(lines):
-            raise ValueError(f"line_index {command.line_index} outside an order of {len(lines)}")
-        if lines[command.line_index].sku != command.sku:
-            raise ValueError(f"sku {command.sku} is not the sku of line {command.line_index}")
-    return command
 
 
 def tracker_states(records: Iterable[Record]) -> tuple[dict[str, WorkflowState], list[BadRecord]]:
@@ -96,21 +93,16 @@ def tracker_states(records: Iterable[Record]) -> tuple[dict[str, WorkflowState],
     return states, bad
 
 
-def value_of(record: Record) -> bytes:
-    if record.value is None:
-        raise ValueError("null value")
-    return record.value
+def dead_letters(records: Iterable[Record]) -> tuple[tuple[DeadLetter, ...], list[BadRecord]]:
+    letters: list[DeadLetter] = []
+    bad: list[BadRecord] = []
+    for record in records:
+        try:
+            letters.append(DeadLetter.model_validate_json(record.value or b""))
+        except ValidationError as error:
+            bad.append(bad_record(record, error))
+    return tuple(each_once(letters)), bad
 
 
 def bad_record(record: Record, error: ValueError) -> BadRecord:
     return BadRecord(record.topic, record.partition, record.offset, describe(error))
-
-
-def describe(error: ValueError) -> str:
-    """One line per bad record: the first validation error, and how many more there are."""
-    if not isinstance(error, ValidationError):
-        return str(error)
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "value"
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"{where}: {first['msg']}{more}"

@@ -8,7 +8,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from eventcollab.audit.model import AuditLog, Record
 from eventcollab.runtime.kafka import read_from_start
 from eventcollab.settings import Settings
-from eventcollab.topics import STOCK_COMMANDS, WORKFLOW_TOPICS
+from eventcollab.topics import DEAD_LETTERS, STOCK_COMMANDS, WORKFLOW_TOPICS
 
 
 def workflow_topics(settings: Settings) -> tuple[str, ...]:
@@ -27,13 +27,16 @@ def changelog_topic(settings: Settings) -> str:
 async def read_log(settings: Settings, timeout: float = 60.0) -> AuditLog:
     bootstrap = settings.broker.removeprefix("kafka://")
     stock, changelog = stock_commands_topic(settings), changelog_topic(settings)
+    letters = settings.topic_name(DEAD_LETTERS.name)
     names = (*workflow_topics(settings), stock, changelog)
-    records = await read_partitions(bootstrap, await partitions_of(bootstrap, names), timeout)
+    read = await partitions_of(bootstrap, (*names, letters))
+    records = await read_partitions(bootstrap, read, timeout)
     return AuditLog(
-        workflow=tuple(r for r in records if r.topic not in (stock, changelog)),
+        workflow=tuple(r for r in records if r.topic not in (stock, changelog, letters)),
         stock_commands=tuple(r for r in records if r.topic == stock),
         changelog=tuple(r for r in records if r.topic == changelog),
         topics=names,
+        dead_letters=tuple(r for r in records if r.topic == letters),
     )
 
 

@@ -1,7 +1,7 @@
 """Plain values of an audit: the records read, and what the checks find in them."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The anomaly kinds, in the order a report lists them.
 ORPHAN_CAUSE = "orphan-cause"
@@ -51,6 +51,7 @@ class AuditLog:
     changelog: tuple[Record, ...]
     # Every topic audited, present on the broker or not, so that a missing one reports 0 records.
     topics: tuple[str, ...]
+    dead_letters: tuple[Record, ...] = ()  # reported, not checked: records set aside on purpose
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +76,8 @@ class Summary:
     duplicate_events: int  # extra copies of an event_id: at-least-once delivery, not an anomaly
     duplicate_commands: int  # extra copies of a command_id
     bad_records: tuple[BadRecord, ...]
+    # Per (service, error type): what the services set aside (see eventcollab.dead_letter).
+    dead_letters: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

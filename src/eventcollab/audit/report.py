@@ -18,6 +18,11 @@ def render_text(audit: Audit) -> str:
         " (delivery is at least once)",
         f"bad records  {len(summary.bad_records)}",
         *(f"  {b.topic}[{b.partition}]@{b.offset}  {b.error}" for b in summary.bad_records),
+        f"dead letters {sum(summary.dead_letters.values())} (set aside by the services)",
+        *(
+            f"  {service:<10} {error:<16} {n}"
+            for (service, error), n in summary.dead_letters.items()
+        ),
         f"anomalies    {len(audit.anomalies)}",
         *(f"  {a.kind:<17} {a.correlation_id}  {a.message}" for a in audit.anomalies),
     ]
@@ -36,6 +41,10 @@ def as_json(audit: Audit) -> dict[str, Any]:
                 "commands": summary.duplicate_commands,
             },
             "bad_records": [asdict(bad) for bad in summary.bad_records],
+            "dead_letters": [
+                {"service": service, "error_type": error, "count": n}
+                for (service, error), n in summary.dead_letters.items()
+            ],
         },
         "exit_code": audit.exit_code,
     }

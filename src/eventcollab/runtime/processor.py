@@ -10,6 +10,9 @@ in this order and with one wait for the broker per step:
   3. they are written to the local RocksDB with the changelog offset they reached;
   4. the input offsets after the last record of the unit are committed.
 
+A record its handler cannot process (it does not decode, or the handler keeps raising) becomes a
+dead letter, an output of the unit like the others, sent in step 1 (see runtime.failures).
+
 A crash between any two steps re-delivers the unit: handlers are idempotent and event ids are
 derived from their causes, so a redone unit publishes the same events again at most, which every
 consumer ignores. An offset is committed only after every record before it was decided, published
@@ -37,11 +40,14 @@ from pydantic import BaseModel
 
 from eventcollab.clock import now
 from eventcollab.runtime import publish
+from eventcollab.runtime.failures import Counts, Failures
 from eventcollab.runtime.kafka import new_consumer, partition_for
 from eventcollab.runtime.locate import Owners, locating_assignor
+from eventcollab.runtime.retries import RetryPolicy
 from eventcollab.runtime.store import Store, changelog_key
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
+from eventcollab.topics import DEAD_LETTERS
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +126,9 @@ class Processor(Service):
         self.loop_task: asyncio.Task[None] | None = None
         self.stopping = False
         self.next_tick = time.monotonic() + spec.tick_seconds
+        self.failures = Failures(spec.name, RetryPolicy.of(settings), settings.partitions)
+        self.dead_letters = settings.topic_name(DEAD_LETTERS.name)
+        self.counts = Counts()  # replaced whole: the web server's thread reads it
 
     @property
     def changelog(self) -> str | None:
@@ -176,13 +185,21 @@ class Processor(Service):
 
     async def process(self, batch: dict[TopicPartition, list[Record]]) -> None:
         assigned = self.consumer.assignment()
+        handler = self.spec.handler
         work = Work(self.store, UNIT_BYTES)
         for tp, records in batch.items():
             if tp not in assigned or tp.partition not in self.owned:
                 continue  # fetched before a rebalance took the partition away
             work.take(tp)
             for count, record in enumerate(records, 1):
-                self.spec.handler(work, record)
+                work.savepoint()
+                try:
+                    handler(work, record)
+                except Exception as error:
+                    work.rollback()
+                    await self.failures.recover(handler, work, record, error)
+                else:
+                    work.processed += 1
                 work.finished(tp, record.offset)
                 if count % TURN_RECORDS == 0:
                     await asyncio.sleep(0)  # a turn for the other processors
@@ -204,6 +221,8 @@ class Processor(Service):
     async def commit(self, work: Work) -> None:
         producer = self.producer
         outputs = publish.by_partition(work.outputs, self.settings.partitions)
+        for partition, key, letter in work.letters:
+            outputs.setdefault((self.dead_letters, partition), []).append((key, letter))
         sent = [await publish.send(producer, t, p, e) for (t, p), e in outputs.items()]
         await acknowledged(future for batches in sent for future in batches)
         if self.store is not None and work.changes:
@@ -212,6 +231,7 @@ class Processor(Service):
                 self.store.partition(number).write(changes, reached[number])
             for observe in self.observers:
                 observe(key for changes in work.changes.values() for key in changes)
+        self.counts = self.counts.plus(work)
         if work.done:
             self.finished.update(work.done)
             self.uncommitted.update(work.done)

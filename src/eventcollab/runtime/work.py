@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiokafka import TopicPartition
 from pydantic import BaseModel
@@ -11,6 +11,7 @@ from eventcollab.codec import encode
 from eventcollab.runtime.store import Store, changelog_key
 
 M = TypeVar("M", bound=BaseModel)
+ABSENT = object()  # in the undo log: the key had no change (or no decoded state) before
 
 
 class Work:
@@ -30,6 +31,17 @@ class Work:
         self.changed_bytes: dict[int, int] = defaultdict(int)
         self.done: dict[TopicPartition, int] = {}
         self.partition = 0
+        # Dead letters: (partition of the dead-letter topic, key, value), sent with the outputs.
+        self.letters: list[tuple[int, bytes | None, bytes]] = []
+        # The records of this unit by how they ended, counted once the unit is stored.
+        self.processed = 0
+        self.dead_lettered = 0
+        self.retried = 0  # attempts after the first
+        # Since the last savepoint: outputs before `mark` stay; `undo` holds what each save or
+        # delete replaced, so that a handler that raised leaves no trace in the unit.
+        self.mark = 0
+        self.mark_bytes = 0
+        self.undo: list[tuple[bytes, object, object]] = []
 
     def take(self, tp: TopicPartition) -> None:
         self.partition = tp.partition
@@ -50,6 +62,30 @@ class Work:
         stored = self.store.partition(self.partition)
         for key, value in stored.scan(prefix_bytes, backwards=backwards):
             yield key[len(within) :].decode(), value
+
+    def savepoint(self) -> None:
+        """Before each record: what its handler saves and emits can be taken back whole."""
+        self.mark = len(self.outputs)
+        self.mark_bytes = self.changed_bytes[self.partition]
+        if self.undo:
+            self.undo.clear()
+
+    def rollback(self) -> None:
+        """Take back every save, delete and emit since the savepoint, last first."""
+        del self.outputs[self.mark :]
+        changes, states = self.changes[self.partition], self.states[self.partition]
+        for stored, change, state in reversed(self.undo):
+            restore(changes, stored, change)
+            restore(states, stored, state)
+        self.undo.clear()
+        self.changed_bytes[self.partition] = self.mark_bytes
+        if not changes:  # nothing of this partition to write: no empty batch to the changelog
+            del self.changes[self.partition]
+            self.states.pop(self.partition, None)
+
+    def dead_letter(self, partition: int, key: bytes | None, value: bytes) -> None:
+        self.letters.append((partition, key, value))
+        self.dead_lettered += 1
 
     def finished(self, tp: TopicPartition, offset: int) -> None:
         self.done[tp] = offset + 1
@@ -75,6 +111,7 @@ class Work:
     def save(self, table: str, key: str, state: BaseModel) -> None:
         value = encode(state)
         stored = changelog_key(table, key)
+        self.remember(stored)
         self.changes[self.partition][stored] = value
         self.states[self.partition][stored] = state
         self.changed_bytes[self.partition] += len(value)
@@ -82,9 +119,15 @@ class Work:
     def delete(self, table: str, key: str) -> None:
         """Remove the key: a tombstone on the changelog, a delete in RocksDB."""
         stored = changelog_key(table, key)
+        self.remember(stored)
         self.changes[self.partition][stored] = None
         self.states[self.partition].pop(stored, None)
         self.changed_bytes[self.partition] += len(stored)
+
+    def remember(self, stored: bytes) -> None:
+        partition = self.partition
+        before = self.changes[partition].get(stored, ABSENT)
+        self.undo.append((stored, before, self.states[partition].get(stored, ABSENT)))
 
     def emit(self, topic: str, key: str, value: BaseModel) -> None:
         self.outputs.append((topic, key, encode(value)))
@@ -93,3 +136,10 @@ class Work:
     def full(self) -> bool:
         """The partition in hand has as many state changes as one record batch should carry."""
         return self.changed_bytes[self.partition] >= self.limit
+
+
+def restore(entries: dict[bytes, Any], key: bytes, before: object) -> None:
+    if before is ABSENT:
+        entries.pop(key, None)
+    else:
+        entries[key] = before

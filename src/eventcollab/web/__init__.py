@@ -22,6 +22,7 @@ from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
 from eventcollab.web.pages import Dashboard, OrderForm
+from eventcollab.web.processing import ProcessingStats
 from eventcollab.web.status import StockOnHand, WorkflowStatus
 from eventcollab.web.steps import WorkflowSteps
 from eventcollab.web.watch import Watchers
@@ -35,6 +36,7 @@ def application(
     """The routes of this worker's services. Without `producer`, the order intake makes its
     own when the server starts (in the server's event loop, which a Kafka client is bound to)."""
     app = web.Application()
+    app.router.add_get("/stats/processing", ProcessingStats(runtime).get)
     if "orders" in settings.services:
         tracker_client = TrackerClient(settings, "tracker" in settings.services)
         app.cleanup_ctx.append(partial(asking, tracker_client))
