@@ -73,16 +73,22 @@ def refund(payment: Payment | None, event: StockUnavailable, now: datetime) -> D
     if payment is None or payment.status != "authorized" or payment.payment_id is None:
         return Decision()  # nothing was charged, or it was refunded already
     reason = f"{event.sku}: {event.requested} requested, {event.available} available"
-    refunded = follow_up(
-        event,
+    refunded = refund_of(payment, payment.payment_id, event, reason, now)
+    return Decision(payment.model_copy(update={"status": "refunded"}), (refunded,))
+
+
+def refund_of(
+    payment: Payment, payment_id: UUID, cause: Event, reason: str, now: datetime
+) -> PaymentRefunded:
+    return follow_up(
+        cause,
         PaymentRefunded,
         PRODUCER,
         now,
-        payment_id=payment.payment_id,
+        payment_id=payment_id,
         amount=payment.amount,
         reason=reason,
     )
-    return Decision(payment.model_copy(update={"status": "refunded"}), (refunded,))
 
 
 def cancel(payment: Payment | None, event: OrderCancelling, now: datetime) -> Decision[Payment]:
@@ -94,15 +100,8 @@ def cancel(payment: Payment | None, event: OrderCancelling, now: datetime) -> De
     if payment is not None and payment.cancellation == event.event_id:
         return Decision()  # answered already
     if payment is not None and payment.status == "authorized" and payment.payment_id is not None:
-        refunded = follow_up(
-            event,
-            PaymentRefunded,
-            PRODUCER,
-            now,
-            payment_id=payment.payment_id,
-            amount=payment.amount,
-            reason=f"order cancelled: {event.reason}",
-        )
+        reason = f"order cancelled: {event.reason}"
+        refunded = refund_of(payment, payment.payment_id, event, reason, now)
         state = payment.model_copy(update={"status": "refunded", "cancellation": event.event_id})
         return Decision(state, (refunded,))
     if payment is None:
