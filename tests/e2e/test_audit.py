@@ -321,6 +321,8 @@ async def test_a_timed_out_order_compensated_with_a_late_shipment_passes_the_aud
 
     assert (outcome.exit_code, outcome.report["anomalies"]) == (0, []), outcome.text
     assert outcome.report["summary"]["workflows"]["cancelled"] == 1
+    assert outcome.report["summary"]["timed_out"] == {"shipping: schedule the shipment": 1}
+    assert "timed out    1 (orders cancelled at a deadline)" in outcome.text
 
 
 async def test_duplicates_and_bad_records_are_counted_not_failed(

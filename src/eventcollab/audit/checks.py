@@ -198,6 +198,7 @@ def summary(log: AuditLog, decoded: Decoded, folded: Mapping[str, WorkflowState]
         duplicate_commands=decoded.duplicate_commands,
         bad_records=decoded.bad_records,
         dead_letters=tally(decoded.dead_letters),
+        timed_out=dict(Counter(s.timed_out for s in folded.values() if s.timed_out is not None)),
     )
 
 

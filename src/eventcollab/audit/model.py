@@ -78,6 +78,8 @@ class Summary:
     bad_records: tuple[BadRecord, ...]
     # Per (service, error type): what the services set aside (see eventcollab.dead_letter).
     dead_letters: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    # Per step ("service: action"): orders cancelled because that step missed its deadline.
+    timed_out: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

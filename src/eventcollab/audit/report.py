@@ -18,6 +18,8 @@ def render_text(audit: Audit) -> str:
         " (delivery is at least once)",
         f"bad records  {len(summary.bad_records)}",
         *(f"  {b.topic}[{b.partition}]@{b.offset}  {b.error}" for b in summary.bad_records),
+        f"timed out    {sum(summary.timed_out.values())} (orders cancelled at a deadline)",
+        *(f"  {step}  {n}" for step, n in summary.timed_out.items()),
         f"dead letters {sum(summary.dead_letters.values())} (set aside by the services)",
         *(
             f"  {service:<10} {error:<16} {n}"
@@ -41,6 +43,7 @@ def as_json(audit: Audit) -> dict[str, Any]:
                 "commands": summary.duplicate_commands,
             },
             "bad_records": [asdict(bad) for bad in summary.bad_records],
+            "timed_out": dict(summary.timed_out),
             "dead_letters": [
                 {"service": service, "error_type": error, "count": n}
                 for (service, error), n in summary.dead_letters.items()
