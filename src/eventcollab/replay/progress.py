@@ -1,0 +1,119 @@
+"""Progress of a long replay: a bar with counts, rate and time left; a checkpoint that lets an
+interrupted replay go on where it stopped; a summary at the end.
+
+A replay saves, per `topic:partition`, the offset after the last record it has finished (with
+whatever it did for it). Ctrl-C (SIGINT) stops it between two records: the checkpoint is saved,
+and running the same replay again starts from there, so nothing is done twice. A replay that
+finished removes its checkpoint.
+"""
+
+import json
+import os
+import signal
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from eventcollab.replay.log import Record
+
+INTERRUPTED = 130  # the exit code of a command stopped by SIGINT, as shells report it
+
+
+class Checkpoint:
+    """Offsets finished, per `topic:partition`, in a JSON file written whole (rename)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offsets: dict[str, int] = {}
+        if path.exists():
+            self.offsets = {k: int(v) for k, v in json.loads(path.read_text()).items()}
+
+    @property
+    def resumed(self) -> bool:
+        return bool(self.offsets)
+
+    def finished(self, record: Record) -> None:
+        self.offsets[f"{record.topic}:{record.partition}"] = record.offset + 1
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        written = self.path.with_suffix(".tmp")
+        written.write_text(json.dumps(self.offsets, sort_keys=True))
+        os.replace(written, self.path)
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+
+class Stop:
+    """Set by SIGINT; the replay looks at it between records."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.asked = True
+
+
+@contextmanager
+def stoppable() -> Iterator[Stop]:
+    """SIGINT asks the replay to stop at the next record instead of raising KeyboardInterrupt."""
+    stop = Stop()
+    before = signal.signal(signal.SIGINT, stop)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+class Tally:
+    """Counts of what a replay did, by outcome, for its summary."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def add(self, outcome: str, n: int = 1) -> None:
+        self.counts[outcome] += n
+
+    def summary(self) -> str:
+        return ", ".join(f"{outcome} {n:,}" for outcome, n in sorted(self.counts.items())) or "-"
+
+
+@contextmanager
+def bar(description: str, total: int, console: Console | None = None) -> Iterator["Bar"]:
+    """A progress bar on stderr (on a terminal; plain otherwise), advanced record by record."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console or Console(stderr=True), transient=False) as shown:
+        task = shown.add_task(description, total=total, rate="")
+        yield Bar(shown, task)
+
+
+class Bar:
+    def __init__(self, shown: Progress, task: TaskID) -> None:
+        self.shown, self.task = shown, task
+
+    def advance(self, n: int = 1) -> None:
+        self.shown.advance(self.task, n)
+        speed = self.shown.tasks[self.task].speed
+        if speed:
+            self.shown.update(self.task, rate=f"{speed:,.0f}/s")
