@@ -155,3 +155,19 @@ def test_payments_refunds_an_authorized_order_once_and_voids_one_never_charged()
     assert payments.decide(refunded, cancelling, LIMIT, T0).events == ()  # answered once
     [void] = payments.decide(None, cancelling, LIMIT, T0).events
     assert void.event_type == "PaymentVoided"
+
+
+def test_a_withdrawal_delivered_again_changes_nothing_and_sends_nothing() -> None:
+    """As when the log is replayed from the start: the chain does not run a second time."""
+    stock: Stock = {}
+    ledger: Ledger = {}
+    restock(stock, ledger, PEN=5, INK=5, CAP=5)
+    paid = authorized_for(*LINES)
+    run_chain(stock, ledger, inventory.start_reservation(paid))
+    applied: list[StockCommand] = []
+    run_chain(stock, ledger, inventory.start_withdrawal(cancelling_of(paid)), applied)
+
+    for command in applied:
+        decision = apply_one(stock, ledger, command)
+        assert (decision.commands, decision.events) == ((), ())
+    assert levels(stock) == {"PEN": 5, "INK": 5, "CAP": 5}

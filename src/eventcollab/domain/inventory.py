@@ -180,9 +180,12 @@ def withdraw(
 ) -> StockDecision:
     """Release or close line `command.line_index`, then go on to the line before it.
 
-    A re-delivered command finds its own trace (withdrawn or closed) and goes on the same way,
-    with the same lines released, so the next command and the answer are the same again.
+    A re-delivered command finds its own trace (withdrawn or closed: only the order's one
+    withdrawal leaves them) and changes nothing: its next command or answer went out before the
+    trace was stored, as for every command.
     """
+    if entry is not None and entry.kind in ("withdrawn", "closed"):
+        return StockDecision()
     released = command.released
     new_level, new_entry = None, None
     if entry is None:
@@ -191,7 +194,7 @@ def withdraw(
         available = level.available if level is not None else 0
         new_level = StockLevel(available=available + entry.quantity)
         new_entry = LedgerEntry(kind="withdrawn", quantity=entry.quantity)
-    if entry is not None and entry.kind in ("reserved", "withdrawn"):
+    if entry is not None and entry.kind == "reserved":
         released = (*released, command.line_index)
     cause = command.cause
     if command.line_index > 0:
