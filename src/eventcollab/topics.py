@@ -17,14 +17,12 @@ ORDERS = TopicSpec(
     "orders",
     "orders",
     "correlation id",
-    (
-        "OrderPlaced",
-        "CancelRequested",
-        "OrderCancelling",
-        "OrderCompleted",
-        "OrderRejected",
-        "OrderCancelled",
-    ),
+    ("OrderPlaced", "OrderCompleted", "OrderRejected", "OrderCancelled"),
+)
+# Cancellations on a topic of their own: the services that undo effects read these few records,
+# not every order placed and concluded.
+CANCELLATIONS = TopicSpec(
+    "cancellations", "orders", "correlation id", ("CancelRequested", "OrderCancelling")
 )
 PAYMENTS = TopicSpec(
     "payments",
@@ -57,7 +55,7 @@ DEAD_LETTERS = TopicSpec(
     "dead-letters", "every processor (the runtime)", "the original record's key", ("DeadLetter",)
 )
 
-WORKFLOW_TOPICS = (ORDERS, PAYMENTS, INVENTORY, SHIPMENTS, DEADLINES)
+WORKFLOW_TOPICS = (ORDERS, CANCELLATIONS, PAYMENTS, INVENTORY, SHIPMENTS, DEADLINES)
 ALL_TOPICS = (*WORKFLOW_TOPICS, STOCK_COMMANDS, DEAD_LETTERS)
 
 # Keys are plain UTF-8 strings (the correlation id, or the SKU on stock-commands) and values are
@@ -69,6 +67,7 @@ class Topics:
     """The topic names of one deployment (with its prefix)."""
 
     orders: str
+    cancellations: str
     payments: str
     inventory: str
     shipments: str
@@ -79,6 +78,7 @@ class Topics:
     def all(self) -> list[str]:
         return [
             self.orders,
+            self.cancellations,
             self.payments,
             self.inventory,
             self.shipments,

@@ -306,6 +306,7 @@ async def test_a_clean_log_passes_the_audit(fresh: Settings, tmp_path: Path) -> 
         "inventory": 1,
         "shipments": 1,
         "deadlines": 0,
+        "cancellations": 0,
         "stock-commands": 2,
         f"{fresh.app_id}-tracker-changelog": 1,
     }

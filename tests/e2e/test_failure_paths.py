@@ -206,5 +206,5 @@ async def test_a_deadline_that_passed_while_the_tracker_was_down_fires_once_afte
     assert time.monotonic() - down_at >= 8
     assert (state["status"], state["timed_out"]) == ("cancelled", "shipping: schedule the shipment")
     assert distinct(await events_on(deployment.topic("deadlines")), "StepOverdue", cid) == 1
-    assert distinct(await events_on(deployment.topic("orders")), "OrderCancelling", cid) == 1
+    assert distinct(await events_on(deployment.topic("cancellations")), "OrderCancelling", cid) == 1
     assert distinct(await events_on(deployment.topic("payments")), "PaymentRefunded", cid) == 1

@@ -22,6 +22,7 @@ from tests.integration.fakes import FakeProducer
 from tests.integration.processors import PARTITIONS, Harness, until
 from tests.integration.test_processors import order_placed
 from tests.integration.test_unit_of_work import on_one_partition
+from tests.unit.builders import authorized, unavailable
 
 NO_WAIT = RetryPolicy(attempts=3, first=0.0)
 ATTEMPTS = "attempts"  # a topic that only the tests' handlers write to
@@ -150,10 +151,10 @@ async def test_an_undecodable_record_is_dead_lettered_at_once_without_retries(
 
 
 async def test_a_record_passed_over_by_type_counts_as_processed(tmp_path: Path) -> None:
-    placed = order_placed()
+    missing = unavailable(authorized())  # on `inventory`, which shipping reads for others too
     shipping = Harness("shipping", tmp_path)
 
-    await shipping.feed(shipping.names.orders, placed.correlation_id, encode(placed))
+    await shipping.feed(shipping.names.inventory, missing.correlation_id, encode(missing))
 
     assert shipping.emitted(shipping.names.dead_letters) == []
     assert (shipping.processor.counts.processed, shipping.processor.counts.dead_lettered) == (1, 0)

@@ -204,6 +204,7 @@ def test_clean_workflows_of_every_outcome_have_no_anomaly() -> None:
         "inventory": 3,
         "shipments": 1,
         "deadlines": 0,
+        "cancellations": 0,
         "stock-commands": 7,
         CHANGELOG: 3,
     }

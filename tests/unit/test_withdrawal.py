@@ -171,3 +171,16 @@ def test_a_withdrawal_delivered_again_changes_nothing_and_sends_nothing() -> Non
         decision = apply_one(stock, ledger, command)
         assert (decision.commands, decision.events) == ((), ())
     assert levels(stock) == {"PEN": 5, "INK": 5, "CAP": 5}
+
+
+def test_a_cancellation_read_before_its_order_voids_the_payment_for_good() -> None:
+    """They come on two topics: payments may read the cancellation first."""
+    placed = order_placed(order(line("PEN", 1)))
+    paid = authorized_for(line("PEN", 1))
+    cancelling = cancelling_of(paid).model_copy(update={"correlation_id": placed.correlation_id})
+
+    first = payments.decide(None, cancelling, LIMIT, T0)
+    later = payments.decide(first.state, placed, LIMIT, T0)
+
+    assert [e.event_type for e in first.events] == ["PaymentVoided"]
+    assert (later.state, later.events) == (None, ())  # never charged

@@ -1,6 +1,6 @@
 """The thin shell around the pure decisions: decode, decide, emit, store; a module a service."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from aiokafka import ConsumerRecord
@@ -44,11 +44,14 @@ def reacting(
     decide: Callable[[S | None, Event], Decision[S]],
     out: str | None,
     reacts_to: frozenset[str],
+    routes: Mapping[str, str] | None = None,
 ) -> Handler:
     """A service's handler: each event with its workflow's state in, new state and events out.
 
     `reacts_to`: the event types for which `decide` may decide anything (declared next to it).
+    `out`: the topic of the events it emits; `routes`: another topic for some event types.
     """
+    topic_of = dict(routes or {})
 
     def handle(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
         if ignores(record, reacts_to):
@@ -58,7 +61,8 @@ def reacting(
         decision = decide(work.load(table, key, state_type), event)
         if out is not None:
             for emitted in decision.events:
-                work.emit(out, emitted.correlation_id, emitted)
+                topic = topic_of.get(emitted.event_type, out)
+                work.emit(topic, emitted.correlation_id, emitted)
         if decision.state is not None:
             work.save(table, key, decision.state)
 

@@ -59,7 +59,7 @@ def keep_stock(topics: Topics) -> Handler:
 
 def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     return [
-        ProcessorSpec("inventory", (topics.payments, topics.orders), start_chains(topics)),
+        ProcessorSpec("inventory", (topics.payments, topics.cancellations), start_chains(topics)),
         ProcessorSpec(
             "stock", (topics.stock_commands,), keep_stock(topics), ("stock", "stock_ledger")
         ),

@@ -14,8 +14,15 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     def decide(outcome: orders.OrderOutcome | None, event: Event) -> Decision[orders.OrderOutcome]:
         return orders.decide(outcome, event, now())
 
+    cancellation = {"OrderCancelling": topics.cancellations}
     handler = reacting(
-        "order_outcomes", orders.OrderOutcome, decide, topics.orders, orders.REACTS_TO
+        "order_outcomes", orders.OrderOutcome, decide, topics.orders, orders.REACTS_TO, cancellation
     )
-    inputs = (topics.orders, topics.payments, topics.inventory, topics.shipments, topics.deadlines)
+    inputs = (
+        topics.cancellations,
+        topics.payments,
+        topics.inventory,
+        topics.shipments,
+        topics.deadlines,
+    )
     return [ProcessorSpec("orders", inputs, handler, ("order_outcomes",))]

@@ -16,4 +16,11 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
         return payments.decide(payment, event, limit, now())
 
     handler = reacting("payments", payments.Payment, decide, topics.payments, payments.REACTS_TO)
-    return [ProcessorSpec("payments", (topics.orders, topics.inventory), handler, ("payments",))]
+    return [
+        ProcessorSpec(
+            "payments",
+            (topics.orders, topics.inventory, topics.cancellations),
+            handler,
+            ("payments",),
+        )
+    ]

@@ -15,4 +15,6 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
         return shipping.decide(shipment, event, now())
 
     handler = reacting("shipments", shipping.Shipment, decide, topics.shipments, shipping.REACTS_TO)
-    return [ProcessorSpec("shipping", (topics.inventory, topics.orders), handler, ("shipments",))]
+    return [
+        ProcessorSpec("shipping", (topics.inventory, topics.cancellations), handler, ("shipments",))
+    ]

@@ -99,7 +99,14 @@ def limits_of(settings: Settings) -> deadlines.Deadlines:
 
 
 def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
-    inputs = (topics.orders, topics.payments, topics.inventory, topics.shipments, topics.deadlines)
+    inputs = (
+        topics.orders,
+        topics.cancellations,
+        topics.payments,
+        topics.inventory,
+        topics.shipments,
+        topics.deadlines,
+    )
     check = report_overdue(limits_of(settings), topics.deadlines)
     return [
         ProcessorSpec(

@@ -51,7 +51,7 @@ def authorize(
     payment: Payment | None, event: OrderPlaced, limit: Decimal, now: datetime
 ) -> Decision[Payment]:
     if payment is not None:
-        return Decision()  # this order was already charged or declined once
+        return Decision()  # charged or declined once already, or voided by its cancellation
     total = event.order.total
     if total > limit:
         reason = f"order total {total} exceeds the payment limit {limit}"
@@ -94,8 +94,8 @@ def refund_of(
 def cancel(payment: Payment | None, event: OrderCancelling, now: datetime) -> Decision[Payment]:
     """Answer a cancellation once: refund what is authorized, else say nothing is to refund.
 
-    OrderPlaced and OrderCancelling share the order's partition of `orders`, so the order was
-    authorized or declined here before its cancellation arrives: this answer is final.
+    The answer is final: a cancellation read before its order (they come on two topics) leaves a
+    voided payment, so the order read later is never charged (see `authorize`).
     """
     if payment is not None and payment.cancellation == event.event_id:
         return Decision()  # answered already

@@ -45,7 +45,7 @@ def application(
             app.cleanup_ctx.append(own_producer(settings, intake))
         app.router.add_post("/orders", intake.place)
         app.router.add_post("/orders/form", OrderForm(intake).post)
-        cancel = CancelIntake(intake, tracker_client)
+        cancel = CancelIntake(intake, tracker_client, names.cancellations)
         app.router.add_post("/workflows/{correlation_id}/cancel", cancel.post)
     if "tracker" in settings.services:
         tracker, watchers, forwarder = (

@@ -1,8 +1,8 @@
 """POST /workflows/{id}/cancel: a customer's cancellation, published as an event.
 
-The request becomes CancelRequested on `orders`, on the order's own partition, where the orders
-service decides (see domain.orders): no request is forwarded, so nothing depends on which worker
-took it. The answer waits briefly for the tracker to show what the orders service made of it.
+The request becomes CancelRequested on `cancellations`, on the order's own partition, where the
+orders service decides (see domain.orders): no request is forwarded, so nothing depends on which
+worker took it. The answer waits briefly for the tracker to show what the orders service made of it.
 """
 
 import asyncio
@@ -37,8 +37,8 @@ class CancelOrder(Frozen):
 
 
 class CancelIntake:
-    def __init__(self, orders: OrderIntake, tracker: TrackerClient) -> None:
-        self.orders, self.tracker = orders, tracker
+    def __init__(self, orders: OrderIntake, tracker: TrackerClient, topic: str) -> None:
+        self.orders, self.tracker, self.topic = orders, tracker, topic
 
     async def post(self, request: web.Request) -> web.Response:
         correlation_id = request.match_info["correlation_id"]
@@ -76,7 +76,7 @@ class CancelIntake:
         )
         try:
             key = view.correlation_id.encode()
-            await (await producer.send(self.orders.topic, encode(requested), key=key))
+            await (await producer.send(self.topic, encode(requested), key=key))
         except Exception as failed:
             log.warning("cancellation of %s not taken: %r", view.correlation_id, failed)
             return False
