@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from eventcollab import topics
-from eventcollab.agents import inventory, orders, payments, shipping, tracker
+from eventcollab.replay.from_start import inputs_of
 from eventcollab.settings import Settings
 
 WINDOW_SECONDS = 1.0
@@ -19,10 +18,7 @@ Ends = dict[str, int]  # per group: the sum of its input partitions' end offsets
 
 def processor_inputs(settings: Settings) -> dict[str, tuple[str, ...]]:
     """Each processor's consumer group and its input topics, as the services declare them."""
-    names = topics.declare(settings)
-    services = (orders, payments, inventory, shipping, tracker)
-    specs = [spec for service in services for spec in service.processors(settings, names)]
-    return {f"{settings.app_id}-{spec.name}": spec.inputs for spec in specs}
+    return {settings.group_of(name): inputs for name, inputs in inputs_of(settings).items()}
 
 
 @dataclass
