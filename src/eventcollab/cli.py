@@ -17,6 +17,7 @@ from eventcollab.dead_letters import install_dead_letters_command
 from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
+from eventcollab.rebuild_command import install_rebuild_command
 from eventcollab.render import render_status
 from eventcollab.replay_command import install_replay_command
 from eventcollab.runtime.kafka import declare_topics, new_producer
@@ -46,6 +47,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_cancel_command(app, settings)
     install_dead_letters_command(app, settings)
     install_replay_command(app, settings)
+    install_rebuild_command(app, settings)
 
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:

@@ -131,6 +131,11 @@ class Store:
                 read += len(records)
         return read
 
+    def flush(self) -> None:
+        """Everything written so far on disk (there is no write-ahead log to replay it from)."""
+        for store in self.partitions.values():
+            store.db.flush()
+
     def close(self) -> None:
         for store in self.partitions.values():
             store.close()
