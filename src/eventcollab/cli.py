@@ -18,6 +18,7 @@ from eventcollab.dead_letters import install_dead_letters_command
 from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
+from eventcollab.redriving import install_redrive_command
 from eventcollab.render import render_status
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
@@ -45,6 +46,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_list_command(app, settings)
     install_cancel_command(app, settings)
     install_dead_letters_command(app, settings)
+    install_redrive_command(app, settings)
 
     @app.command(
         argument("correlation_id"),
