@@ -12,12 +12,14 @@ from eventcollab import demo as demo_orders
 from eventcollab.asking import ask_tracker
 from eventcollab.audit.command import install_audit_command
 from eventcollab.cancelling import install_cancel_command
+from eventcollab.clock import instant_of
 from eventcollab.codec import encode
 from eventcollab.dead_letters import install_dead_letters_command
 from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
 from eventcollab.rebuild_command import install_rebuild_command
+from eventcollab.redriving import install_redrive_command
 from eventcollab.render import render_status
 from eventcollab.replay_command import install_replay_command
 from eventcollab.runtime.kafka import declare_topics, new_producer
@@ -48,13 +50,25 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_dead_letters_command(app, settings)
     install_replay_command(app, settings)
     install_rebuild_command(app, settings)
+    install_redrive_command(app, settings)
 
-    @app.command(argument("correlation_id"))
-    async def status(self: Any, correlation_id: str) -> None:
-        """Print a workflow's status and timeline, as the tracker knows it."""
+    @app.command(
+        argument("correlation_id"),
+        option(
+            "--as-of", "as_of", default=None, help="How it stood at this ISO time (no zone: UTC)."
+        ),
+    )
+    async def status(self: Any, correlation_id: str, as_of: str | None) -> None:
+        """Print a workflow's status and timeline, as the tracker knows it (or knew it then)."""
+        try:
+            instant = instant_of(as_of) if as_of is not None else None
+        except ValueError as wrong:
+            self.say(f"--as-of: {wrong}")
+            raise SystemExit(2) from wrong
         url = f"{settings.tracker_url or settings.local_url}/workflows/{correlation_id}"
-        body = await ask_tracker(url, self.say)
-        self.say(render_status(WorkflowView.model_validate_json(body)))
+        query = {"as_of": instant.isoformat()} if instant else None
+        body = await ask_tracker(url, self.say, query)
+        self.say(render_status(WorkflowView.model_validate_json(body), instant))
 
     @app.command(argument("sku"), argument("quantity", type=int))
     async def restock(self: Any, sku: str, quantity: int) -> None:

@@ -1,5 +1,7 @@
 """A workflow as text, for the terminal commands: the same view as the JSON (presentation)."""
 
+from datetime import UTC, datetime
+
 from eventcollab.presentation import StepView, WorkflowView
 
 
@@ -12,11 +14,14 @@ def step_line(step: StepView) -> str:
     )
 
 
-def render_status(view: WorkflowView) -> str:
+def render_status(view: WorkflowView, as_of: datetime | None = None) -> str:
+    """The workflow's status and timeline; as of a time, how it stood then."""
     waiting = f"{view.waiting_for.service}: {view.waiting_for.action}" if view.waiting_for else "-"
     expected = ", then ".join(f"{s.service}: {s.action}" for s in view.expected) or "-"
-    lines = [
-        f"workflow  {view.correlation_id}",
+    lines = [f"workflow  {view.correlation_id}"]
+    if as_of is not None:
+        lines.append(f"as of     {as_of.astimezone(UTC).isoformat(timespec='milliseconds')}")
+    lines += [
         f"status    {view.status} after {view.duration_ms:.0f} ms",
         f"waiting   {waiting}",
         f"expected  {expected}",

@@ -86,6 +86,10 @@ class TimelineEntry(Frozen):
     recorded_at: datetime | None = None
     # An effect that happened after the order's cancellation began (undone, or refused).
     late: bool = False
+    # The event's own reason and timed-out step, when it has them: what the status as of a
+    # time needs to say why (states stored before these fields decode with None).
+    reason: str | None = None
+    timed_out: str | None = None
 
 
 class WorkflowState(Frozen):
@@ -103,34 +107,53 @@ def apply(
     state: WorkflowState | None, event: Event, recorded_at: datetime | None = None
 ) -> WorkflowState | None:
     """The state after `event` (recorded at `recorded_at`), or None when it was seen already."""
+    return applied(state, entry_for(event, recorded_at), event.correlation_id, event.order)
+
+
+def applied(
+    state: WorkflowState | None, entry: TimelineEntry, correlation_id: str, order: Order
+) -> WorkflowState | None:
+    """The state after the step `entry` of the workflow, or None when it was seen already."""
     timeline = state.timeline if state is not None else ()
-    if any(entry.event_id == event.event_id for entry in timeline):
+    if any(seen.event_id == entry.event_id for seen in timeline):
         return None
-    timeline = tuple(sorted((*timeline, entry_for(event, recorded_at)), key=occurrence))
-    seen = {entry.event_type for entry in timeline}
+    timeline = tuple(sorted((*timeline, entry), key=occurrence))
+    seen = {seen.event_type for seen in timeline}
     if "OrderCancelling" in seen:
         timeline = marked_late(timeline)
-    reason, timed_out = explained(state, event)
+    reason, timed_out = explained(state, entry)
     return WorkflowState(
-        correlation_id=event.correlation_id,
+        correlation_id=correlation_id,
         status=status_of(seen),
         waiting_for=waiting_for(seen, timeline),
-        order=event.order,
+        order=order,
         timeline=timeline,
         reason=reason,
         timed_out=timed_out,
     )
 
 
-def explained(state: WorkflowState | None, event: Event) -> tuple[str | None, str | None]:
-    """The reason and timed-out step after `event`: an outcome's reason wins over the
+def as_of(state: WorkflowState, instant: datetime) -> WorkflowState | None:
+    """The state the tracker would have stored had it seen only the steps that occurred at or
+    before `instant` (None when none had): the same fold, over the timeline's entries."""
+    folded: WorkflowState | None = None
+    for entry in state.timeline:
+        if entry.occurred_at <= instant:
+            # Late marks are the fold's to make again, from the steps it has seen.
+            fresh = entry.model_copy(update={"late": False}) if entry.late else entry
+            folded = applied(folded, fresh, state.correlation_id, state.order) or folded
+    return folded
+
+
+def explained(state: WorkflowState | None, entry: TimelineEntry) -> tuple[str | None, str | None]:
+    """The reason and timed-out step after the step `entry`: an outcome's reason wins over the
     cancellation's, whichever of them is read first."""
     reason = state.reason if state is not None else None
     timed_out = state.timed_out if state is not None else None
     concluded = state is not None and state.status in TERMINAL
-    if event.event_type in OUTCOMES or (event.event_type == "OrderCancelling" and not concluded):
-        reason = getattr(event, "reason", reason)
-        timed_out = getattr(event, "timed_out", None) or timed_out
+    if entry.event_type in OUTCOMES or (entry.event_type == "OrderCancelling" and not concluded):
+        reason = entry.reason if entry.reason is not None else reason
+        timed_out = entry.timed_out or timed_out
     return reason, timed_out
 
 
@@ -158,6 +181,8 @@ def entry_for(event: Event, recorded_at: datetime | None = None) -> TimelineEntr
         causation_id=event.causation_id,
         occurred_at=event.occurred_at,
         recorded_at=recorded_at,
+        reason=getattr(event, "reason", None),
+        timed_out=getattr(event, "timed_out", None),
     )
 
 

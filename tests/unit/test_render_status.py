@@ -55,3 +55,15 @@ def test_a_timed_out_workflow_shows_its_reason_the_missed_step_and_late_steps() 
     assert "(deadline missed: shipping: schedule the shipment)" in text
     [late] = [line for line in text.splitlines() if line.endswith("(late)")]
     assert "ShipmentScheduled" in late
+
+
+def test_a_status_as_of_a_time_says_which_time_it_shows() -> None:
+    events = happy_path()
+    then = workflow.as_of(fold(events), events[1].occurred_at)
+    assert then is not None
+
+    text = render_status(present(then), events[1].occurred_at)
+
+    assert f"as of     {events[1].occurred_at.isoformat(timespec='milliseconds')}" in text
+    assert "waiting   inventory: reserve stock" in text
+    assert events[2].event_type not in text

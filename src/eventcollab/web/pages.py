@@ -6,6 +6,7 @@ answers, and the dashboard the lists and stats of web.lists. A browser asking fo
 /workflows/{id} (Accept: text/html) gets the page; programs get JSON at the same URL.
 """
 
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -39,11 +40,16 @@ def problem(status: int, title: str, *lines: str) -> web.Response:
     return page("problem.html", status, title=title, lines=lines)
 
 
-def workflow_page(answer: web.Response) -> web.Response:
-    """The page for what GET /workflows/{id} answered (the view, or why there is none)."""
+def workflow_page(answer: web.Response, as_of: datetime | None = None) -> web.Response:
+    """The page for what GET /workflows/{id} answered (the view, or why there is none); as of
+    a time, the page shows how the workflow stood then, and does not follow it live."""
     body = answer.body if isinstance(answer.body, bytes) else b""
     if answer.status in (200, 202):
-        return page("workflow.html", view=WorkflowView.model_validate_json(body))
+        view = WorkflowView.model_validate_json(body)
+        live = view.status in ("in_progress", "compensating") and as_of is None
+        return page("workflow.html", view=view, as_of=as_of, live=live)
+    if answer.status == 404 and as_of is not None:
+        return problem(404, "No step yet", f"This workflow had no step by {as_of.isoformat()}.")
     if answer.status == 404:
         return problem(404, "Unknown workflow", "No workflow has this correlation id (yet).")
     response = problem(answer.status, "Not available right now", body.decode(errors="replace"))

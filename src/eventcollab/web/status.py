@@ -2,14 +2,16 @@
 
 A workflow is answered by the worker whose tracker owns its partition; any other worker forwards
 the query there (see web.forward). `?wait=exists|terminal&timeout=SECONDS` holds the answer until
-the workflow exists or has ended (see web.watch).
+the workflow exists or has ended (see web.watch). `?as_of=TIME` answers where it stood then.
 """
 
 import asyncio
+from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
 
+from eventcollab.clock import instant_of
 from eventcollab.codec import encode
 from eventcollab.domain.inventory import StockLevel
 from eventcollab.presentation import present
@@ -19,7 +21,7 @@ from eventcollab.web.answers import error
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.pages import wants_html, workflow_page
 from eventcollab.web.watch import Watchers
-from eventcollab.workflow import TERMINAL, WorkflowState
+from eventcollab.workflow import TERMINAL, WorkflowState, as_of
 
 JSON = "application/json"
 WAIT_SECONDS = 30.0  # when `wait` comes without a timeout
@@ -53,6 +55,20 @@ def waiting_of(request: web.Request) -> tuple[Wait | None, float]:
     if not 0 <= seconds <= MAX_WAIT_SECONDS:
         raise ValueError(f"timeout must be seconds from 0 to {MAX_WAIT_SECONDS:.0f}")
     return wait, seconds
+
+
+def as_of_of(request: web.Request) -> datetime | None:
+    """The `as_of` query parameter; ValueError says what is wrong with it."""
+    asked = request.query.get("as_of")
+    if asked is None:
+        return None
+    if "wait" in request.query:
+        # What was is known already: there is nothing to wait for.
+        raise ValueError("as_of asks how the workflow stood then; it takes no wait")
+    try:
+        return instant_of(asked)
+    except ValueError:
+        raise ValueError("as_of must be an ISO 8601 time (UTC when it has no zone)") from None
 
 
 def owns(tracker: Processor, correlation_id: str) -> bool:
@@ -89,9 +105,10 @@ class WorkflowStatus:
         correlation_id = request.match_info["correlation_id"]
         try:
             wait, seconds = waiting_of(request)
+            instant = as_of_of(request)
         except ValueError as wrong:
             return error(400, str(wrong))
-        if wants_html(request) and wait is None:
+        if wants_html(request) and wait is None and instant is None:
             # A person sent here right after placing an order sees it, not "unknown", while the
             # tracker records its first step.
             wait, seconds = "exists", PAGE_WAIT_SECONDS
@@ -99,12 +116,14 @@ class WorkflowStatus:
             query = {"wait": wait, "timeout": str(seconds)} if wait else {}
             answer = await elsewhere(self.tracker, self.forwarder, request, seconds, query=query)
         else:
-            answer = await self.answer(correlation_id, wait, seconds)
+            answer = await self.answer(correlation_id, wait, seconds, instant)
         if wants_html(request) and isinstance(answer, web.Response):
-            return workflow_page(answer)
+            return workflow_page(answer, instant)
         return answer
 
-    async def answer(self, correlation_id: str, wait: Wait | None, seconds: float) -> web.Response:
+    async def answer(
+        self, correlation_id: str, wait: Wait | None, seconds: float, instant: datetime | None
+    ) -> web.Response:
         deadline = asyncio.get_running_loop().time() + seconds
         while True:
             change = self.watchers.register(correlation_id) if wait else None
@@ -114,6 +133,8 @@ class WorkflowStatus:
                 state = self.tracker.lookup("workflows", correlation_id, WorkflowState)
                 left = deadline - asyncio.get_running_loop().time()
                 if reached(wait, state) or change is None or left <= 0:
+                    if instant is not None:
+                        return self.respond_as_of(correlation_id, state, instant)
                     return self.respond(correlation_id, wait, state)
                 await asyncio.wait([change], timeout=left)
             finally:
@@ -128,6 +149,15 @@ class WorkflowStatus:
         # Waited for the end and it did not come: the state so far, with 202 (still running).
         status = 202 if wait == "terminal" and state.status not in TERMINAL else 200
         return web.Response(body=encode(present(state)), status=status, content_type=JSON)
+
+    def respond_as_of(
+        self, correlation_id: str, state: WorkflowState | None, instant: datetime
+    ) -> web.Response:
+        then = as_of(state, instant) if state is not None else None
+        if then is None:
+            why = "unknown workflow" if state is None else "the workflow had no step yet then"
+            return error(404, why, correlation_id=correlation_id, as_of=instant.isoformat())
+        return web.Response(body=encode(present(then)), status=200, content_type=JSON)
 
 
 class StockOnHand:
