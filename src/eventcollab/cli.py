@@ -20,6 +20,7 @@ from eventcollab.presentation import WorkflowView
 from eventcollab.render import render_status
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
+from eventcollab.shadowing import install_shadow_command
 from eventcollab.topics import Topics
 from eventcollab.watch import install_watch_command
 
@@ -44,6 +45,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_list_command(app, settings)
     install_cancel_command(app, settings)
     install_dead_letters_command(app, settings)
+    install_shadow_command(app, settings, topics)
 
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:
