@@ -19,6 +19,7 @@ from eventcollab.replay.shadow_run import (
     LogOutputs,
     Selection,
     ShadowCheckpoint,
+    time_ordered,
 )
 from eventcollab.settings import Settings
 from eventcollab.topics import declare
@@ -232,3 +233,23 @@ def test_a_handler_that_raises_decides_nothing_and_keeps_no_state() -> None:
 
     assert decided.failed and decided.outputs == ()
     assert fold.store.partitions == {}
+
+
+def test_the_log_is_read_each_partition_in_order_and_the_partitions_merged_by_time() -> None:
+    def at_time(topic: str, offset: int, timestamp: int) -> Record:
+        return ConsumerRecord(topic, 0, offset, timestamp, 0, b"k", b"v", None, 1, 1, ())
+
+    placed = [at_time("orders", 0, 10), at_time("orders", 1, 30), at_time("orders", 2, 25)]
+    short = [at_time("inventory", 0, 20), at_time("inventory", 1, 40)]
+
+    merged = time_ordered([*short, *reversed(placed)])
+
+    assert [(r.topic, r.offset) for r in merged] == [
+        ("orders", 0),
+        ("inventory", 0),
+        ("orders", 1),
+        ("orders", 2),  # after its partition's record before it, whatever its time
+        ("inventory", 1),
+    ]
+    # What is left after a checkpoint merges into the rest of the whole.
+    assert time_ordered([placed[1], placed[2], short[1]]) == merged[2:]

@@ -10,10 +10,11 @@ from there when run again (with the same selection and settings).
 
 import asyncio
 import hashlib
+import heapq
 import json
 import signal
 from collections import defaultdict
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -223,8 +224,8 @@ async def shadow_replay(
         comparison = Comparison(spec, selection, kept, await log_outputs(settings, processor))
         if kept.resumed:
             say(f"resuming from {kept.path} ({kept.tally.counts['read']:,} inputs read before)")
-        say(f"shadow replay of {processor}: {span.total:,} input records to read")
-        stopped = await replay(consumer, span, comparison, rate)
+        announced = f"shadow replay of {processor}: {span.total:,} input records to read"
+        stopped = await replay(consumer, span, comparison, rate, lambda: say(announced))
     finally:
         await consumer.stop()
     for line in shadow.report(kept.findings):
@@ -240,21 +241,49 @@ async def shadow_replay(
 
 
 async def replay(
-    consumer: AIOKafkaConsumer, span: Span, comparison: Comparison, rate: float
+    consumer: AIOKafkaConsumer,
+    span: Span,
+    comparison: Comparison,
+    rate: float,
+    started: Callable[[], None],
 ) -> bool:
-    """Every record of the span through the comparison; True when SIGINT stopped it."""
+    """Every record of the span through the comparison; True when SIGINT stopped it.
+    `started` is told once SIGINT stops the replay between records (not before)."""
     # Faust's worker stops the whole command on SIGINT; here it only asks the replay to stop.
     asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
     kept = comparison.kept
     with stoppable() as stop, bar("shadow replay", span.total) as progress:
-        every = cast(AsyncGenerator[Record, None], records_in(consumer, span))
-        async with aclosing(every) as records:
-            async for record in records:
-                comparison.step(record)
-                kept.finished(record)
-                progress.advance()
-                if stop.asked:
-                    return True
-                if rate > 0:
-                    await asyncio.sleep(1 / rate)
+        started()
+        for record in await in_time_order(consumer, span):
+            comparison.step(record)
+            kept.finished(record)
+            progress.advance()
+            if stop.asked:
+                return True
+            if rate > 0:
+                await asyncio.sleep(1 / rate)
     return stop.asked
+
+
+async def in_time_order(consumer: AIOKafkaConsumer, span: Span) -> list[Record]:
+    """The span's records, each partition in its order, the partitions merged by time.
+
+    The worker read its input topics side by side, and an answer is always written after the
+    record it answers was read: payments read an OrderPlaced before the StockUnavailable that
+    followed from it on another topic. Merged by record time, the replay reads them in that
+    order too; read as fetched, it could fold the answer first and decide otherwise. The merge
+    of the records left after a checkpoint is the rest of the whole merge: a resumed replay
+    reads what the uninterrupted one would have.
+    """
+    every = cast(AsyncGenerator[Record, None], records_in(consumer, span))
+    async with aclosing(every) as records:
+        return time_ordered([record async for record in records])
+
+
+def time_ordered(records: Iterable[Record]) -> list[Record]:
+    """Each partition's records in offset order, the partitions merged by record time."""
+    partitions: dict[tuple[str, int], list[Record]] = defaultdict(list)
+    for record in sorted(records, key=lambda r: (r.topic, r.partition, r.offset)):
+        partitions[(record.topic, record.partition)].append(record)
+    ordered = [partitions[key] for key in sorted(partitions)]
+    return list(heapq.merge(*ordered, key=lambda r: (r.timestamp, r.topic, r.partition)))
