@@ -24,6 +24,7 @@ from eventcollab.render import render_status
 from eventcollab.replay_command import install_replay_command
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
+from eventcollab.shadowing import install_shadow_command
 from eventcollab.topics import Topics
 from eventcollab.watch import install_watch_command
 
@@ -51,6 +52,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_replay_command(app, settings)
     install_rebuild_command(app, settings)
     install_redrive_command(app, settings)
+    install_shadow_command(app, settings, topics)
 
     @app.command(
         argument("correlation_id"),

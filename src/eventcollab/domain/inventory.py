@@ -17,6 +17,7 @@ is held and nothing will be, and StockReleased answers the cancellation with the
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
+from uuid import UUID
 
 from eventcollab.domain import follow_up
 from eventcollab.models import (
@@ -82,9 +83,23 @@ def start_withdrawal(event: OrderCancelling) -> WithdrawStock:
     return withdraw_line(event, len(event.order.lines) - 1, ())
 
 
+# The ids of a chain's commands, from the event that started the chain and the line: a command
+# decided twice has one id, and a replay can tell which command decided what (replay.attribution).
+def reserve_id(cause: UUID, index: int) -> UUID:
+    return derived_id(cause, f"ReserveStock/{index}")
+
+
+def release_id(cause: UUID, index: int) -> UUID:
+    return derived_id(cause, f"ReleaseStock/{index}")
+
+
+def withdraw_id(cause: UUID, index: int) -> UUID:
+    return derived_id(cause, f"WithdrawStock/{index}")
+
+
 def withdraw_line(cause: OrderCancelling, index: int, released: tuple[int, ...]) -> WithdrawStock:
     return WithdrawStock(
-        command_id=derived_id(cause.event_id, f"WithdrawStock/{index}"),
+        command_id=withdraw_id(cause.event_id, index),
         sku=cause.order.lines[index].sku,
         cause=cause,
         line_index=index,
@@ -94,7 +109,7 @@ def withdraw_line(cause: OrderCancelling, index: int, released: tuple[int, ...])
 
 def reserve_line(cause: PaymentAuthorized, index: int) -> ReserveStock:
     return ReserveStock(
-        command_id=derived_id(cause.event_id, f"ReserveStock/{index}"),
+        command_id=reserve_id(cause.event_id, index),
         sku=cause.order.lines[index].sku,
         cause=cause,
         line_index=index,
@@ -152,7 +167,7 @@ def unwind(
     """Release line `index` next, or, once nothing is left held, report the shortage."""
     if index >= 0:
         release = ReleaseStock(
-            command_id=derived_id(cause.event_id, f"ReleaseStock/{index}"),
+            command_id=release_id(cause.event_id, index),
             sku=cause.order.lines[index].sku,
             cause=cause,
             line_index=index,

@@ -7,12 +7,13 @@ and running the same replay again starts from there, so nothing is done twice. A
 finished removes its checkpoint.
 """
 
+import asyncio
 import json
 import os
 import signal
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import FrameType
 
@@ -70,8 +71,11 @@ class Stop:
 
 @contextmanager
 def stoppable() -> Iterator[Stop]:
-    """SIGINT asks the replay to stop at the next record instead of raising KeyboardInterrupt."""
+    """SIGINT asks the replay to stop at the next record instead of raising KeyboardInterrupt
+    (or, in an `eventcollab` command, instead of Faust stopping the whole command)."""
     stop = Stop()
+    with suppress(RuntimeError):  # no event loop running: nothing of Faust's to take away
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
     before = signal.signal(signal.SIGINT, stop)
     try:
         yield stop

@@ -2,16 +2,33 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiokafka import TopicPartition
 from pydantic import BaseModel
 
 from eventcollab.codec import encode
-from eventcollab.runtime.store import Store, changelog_key
+from eventcollab.runtime.store import changelog_key
 
 M = TypeVar("M", bound=BaseModel)
 ABSENT = object()  # in the undo log: the key had no change (or no decoded state) before
+
+
+class PartitionState(Protocol):
+    """What a unit of work reads of one partition's stored state."""
+
+    def get(self, key: bytes) -> bytes | None: ...
+
+    def scan(
+        self, prefix: bytes, start: bytes | None = None, backwards: bool = False
+    ) -> Iterator[tuple[bytes, bytes]]: ...
+
+
+class States(Protocol):
+    """A processor's stored state: the RocksDB store (runtime.store), or memory for a replay
+    that must leave no state anywhere (runtime.memory)."""
+
+    def partition(self, number: int) -> PartitionState: ...
 
 
 class Work:
@@ -21,7 +38,7 @@ class Work:
     the state it touches, so that partition is also the state's partition.
     """
 
-    def __init__(self, store: Store | None, limit: int) -> None:
+    def __init__(self, store: States | None, limit: int) -> None:
         self.store = store
         self.limit = limit
         self.outputs: list[tuple[str, str, bytes]] = []
