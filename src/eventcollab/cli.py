@@ -18,6 +18,7 @@ from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
 from eventcollab.render import render_status
+from eventcollab.replaying_dead_letters import install_replay_dead_letters_command
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
@@ -44,6 +45,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_list_command(app, settings)
     install_cancel_command(app, settings)
     install_dead_letters_command(app, settings)
+    install_replay_dead_letters_command(app, settings)
 
     @app.command(argument("correlation_id"))
     async def status(self: Any, correlation_id: str) -> None:
