@@ -22,6 +22,7 @@ from eventcollab.rebuild_command import install_rebuild_command
 from eventcollab.redriving import install_redrive_command
 from eventcollab.render import render_status
 from eventcollab.replay_command import install_replay_command
+from eventcollab.replaying_dead_letters import install_replay_dead_letters_command
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.settings import Settings
 from eventcollab.shadowing import install_shadow_command
@@ -53,6 +54,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_rebuild_command(app, settings)
     install_redrive_command(app, settings)
     install_shadow_command(app, settings, topics)
+    install_replay_dead_letters_command(app, settings)
 
     @app.command(
         argument("correlation_id"),

@@ -3,6 +3,10 @@
 A dead letter is named by the service and the source record's place (topic, partition, offset),
 so a unit of work done again after a crash dead-letters the same record under the same id, and
 readers count each one once. Keys and values are bytes, in JSON as URL-safe base64.
+
+A record that a replay published again (see eventcollab.replay.letters) carries the ids of the
+dead letters it replays in its headers; if it fails again, its new dead letter keeps them as its
+`history`, so that the record's whole story is on the topic.
 """
 
 from collections import Counter
@@ -23,6 +27,13 @@ from eventcollab.records import Refused
 MAX_VALUE_BYTES = 512_000
 MAX_KEY_BYTES = 16_000
 MAX_ERROR_CHARS = 2_000
+# Headers of a replayed record: the dead letters it replays, and the earlier dead letters of the
+# same record, oldest first (UUIDs, comma-separated; empty when there are none).
+REPLAY_OF = "eventcollab-replay-of"
+REPLAY_HISTORY = "eventcollab-replay-history"
+# A history is read from headers anyone could write: the newest ids are kept, enough for any
+# real story, so that a dead letter still fits one record batch.
+MAX_HISTORY = 100
 
 
 class Header(BaseModel):
@@ -54,6 +65,9 @@ class DeadLetter(BaseModel):
     error: str
     attempts: int  # 1 for a refusal; the handler's attempts for an exception
     dead_lettered_at: datetime
+    # The earlier dead letters of this record, oldest first, when it was a replay; empty else
+    # (and in dead letters written before replays existed).
+    history: tuple[UUID, ...] = ()
 
     @property
     def key_text(self) -> str:
@@ -107,7 +121,32 @@ def dead_letter(
         error=(str(error) or repr(error))[:MAX_ERROR_CHARS],
         attempts=attempts,
         dead_lettered_at=at,
+        history=history_of(record.headers or ()),
     )
+
+
+def history_of(headers: Iterable[tuple[str, bytes | None]]) -> tuple[UUID, ...]:
+    """The earlier dead letters a replayed record names: its history, then what it replays.
+    Never raises: it runs while a record is being dead-lettered, whatever its headers hold."""
+    named = dict(headers)
+    ids = ids_in(named.get(REPLAY_HISTORY)) + ids_in(named.get(REPLAY_OF))
+    return tuple(ids[-MAX_HISTORY:])
+
+
+def ids_in(value: bytes | None) -> list[UUID]:
+    """The UUIDs of a comma-separated header value; what is not a UUID is passed over."""
+    found = []
+    for part in (value or b"").decode(errors="replace").split(","):
+        try:
+            found.append(UUID(part.strip()))
+        except ValueError:
+            continue
+    return found
+
+
+def ids_text(ids: Iterable[UUID]) -> bytes:
+    """The header value naming `ids` (empty for none)."""
+    return ",".join(str(one) for one in ids).encode()
 
 
 def kept_headers(headers: Iterable[tuple[str, bytes | None]], room: int) -> tuple[Header, ...]:

@@ -1,5 +1,6 @@
 """`eventcollab dead-letters`: the dead letters on the topic, filtered, with a count per service
-and error. Reads the whole topic with a plain consumer (no group): it leaves no trace."""
+and error, and what became of those replayed (`replay-dead-letters`; those done are left out but
+with `--all`). Reads the whole topics with a plain consumer (no group): it leaves no trace."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,9 +12,10 @@ from pydantic import ValidationError
 
 from eventcollab.audit.log import partitions_of
 from eventcollab.dead_letter import DeadLetter, once, tally
+from eventcollab.replay.marks import Marks, Replayed, latest
 from eventcollab.runtime.kafka import bootstrap, read_from_start
 from eventcollab.settings import Settings
-from eventcollab.topics import DEAD_LETTERS
+from eventcollab.topics import DEAD_LETTER_REPLAYS, DEAD_LETTERS
 
 ERROR_CHARS = 160  # of the error message on a listed line
 
@@ -50,23 +52,49 @@ def since_of(text: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def letter_lines(letter: DeadLetter) -> list[str]:
+def letter_lines(letter: DeadLetter, mark: Replayed | None = None) -> list[str]:
     at = letter.dead_lettered_at.astimezone(UTC).isoformat(timespec="milliseconds")
     source = f"{letter.topic}[{letter.partition}]@{letter.offset}"
     tries = f"{letter.attempts} attempt{'s' if letter.attempts > 1 else ''}"
     error = " ".join(letter.error.split())[:ERROR_CHARS]
-    return [
+    lines = [
         f"{at}  {letter.service:<10} {source}  key {letter.key_text or '-'}",
         f"    {letter.error_type} after {tries}: {error}",
     ]
+    if letter.history:
+        lines.append(f"    replay of {', '.join(str(one) for one in letter.history)}")
+    if mark is not None:
+        lines.append(f"    {mark_text(mark)}")
+    return lines
 
 
-def report(letters: list[DeadLetter], on_topic: int, unreadable: int) -> list[str]:
+def mark_text(mark: Replayed) -> str:
+    at = mark.at.astimezone(UTC).isoformat(timespec="milliseconds")
+    if mark.outcome == "published":
+        return f"replayed to {mark.place()} at {at}, not confirmed yet"
+    again = f": dead letter {mark.again}" if mark.again else ""
+    return f"replayed to {mark.place()} at {at}, {mark.outcome}{again}"
+
+
+def report(
+    letters: list[DeadLetter],
+    on_topic: int,
+    unreadable: int,
+    marks: Marks | None = None,
+    hidden: int = 0,
+) -> list[str]:
     """The listed dead letters, then how many, and the count per service and error."""
     counts = tally(letters)
     width = max((len(service) for service, _ in counts), default=0)
-    lines = [line for letter in letters for line in letter_lines(letter)]
+    marked = marks or {}
+    lines = [
+        line
+        for letter in letters
+        for line in letter_lines(letter, marked.get(letter.dead_letter_id))
+    ]
     lines.append(f"dead letters  {len(letters)} (of {on_topic} on the topic)")
+    if hidden:
+        lines.append(f"replayed      {hidden} done, not listed (--all lists them)")
     if unreadable:
         lines.append(f"unreadable    {unreadable} records on the topic are not dead letters")
     lines += [f"  {service:<{width}}  {error:<16} {n}" for (service, error), n in counts.items()]
@@ -92,13 +120,40 @@ async def read_dead_letters(settings: Settings) -> tuple[list[DeadLetter], int]:
     return sorted(letters, key=lambda letter: letter.dead_lettered_at), unreadable
 
 
+async def read_marks(settings: Settings) -> Marks:
+    """The last mark of each replayed dead letter; none before the first replay."""
+    servers = bootstrap(settings)
+    topic = settings.topic_name(DEAD_LETTER_REPLAYS.name)
+    records = await read_from_start(servers, await partitions_of(servers, (topic,)))
+    return latest(record.value for record in records)
+
+
+# The filters of the listing, which `replay-dead-letters` takes too.
+FILTER_OPTIONS = (
+    option("--service", default=None, help="Only those of this processor (payments, ...)."),
+    option("--topic", default=None, help="Only those read from this topic (orders, ...)."),
+    option("--error", default=None, help="Only those whose error type or message has this."),
+    option("--since", default=None, help="Only those dead-lettered since this ISO time."),
+    option("--id", "wanted", default=None, help="Only those of this correlation id or key."),
+)
+
+
+def filters_of(
+    settings: Settings,
+    service: str | None,
+    topic: str | None,
+    error: str | None,
+    since: str | None,
+    wanted: str | None,
+) -> Filters:
+    topics = frozenset({topic, settings.topic_name(topic)}) if topic else None
+    return Filters(service, topics, error, since_of(since), wanted)
+
+
 def install_dead_letters_command(app: Any, settings: Settings) -> None:
     @app.command(
-        option("--service", default=None, help="Only those of this processor (payments, ...)."),
-        option("--topic", default=None, help="Only those read from this topic (orders, ...)."),
-        option("--error", default=None, help="Only those whose error type or message has this."),
-        option("--since", default=None, help="Only those dead-lettered since this ISO time."),
-        option("--id", "wanted", default=None, help="Only those of this correlation id or key."),
+        *FILTER_OPTIONS,
+        option("--all", "every", is_flag=True, help="Also those replayed and done."),
     )
     async def dead_letters(
         self: Any,
@@ -107,11 +162,17 @@ def install_dead_letters_command(app: Any, settings: Settings) -> None:
         error: str | None,
         since: str | None,
         wanted: str | None,
+        every: bool,
     ) -> None:
         """List the dead letters, oldest first, with a count per service and error."""
-        topics = frozenset({topic, settings.topic_name(topic)}) if topic else None
-        filters = Filters(service, topics, error, since_of(since), wanted)
+        filters = filters_of(settings, service, topic, error, since, wanted)
         letters, unreadable = await read_dead_letters(settings)
+        marks = await read_marks(settings)
         kept = [letter for letter in letters if filters.keep(letter)]
-        for line in report(kept, len(letters), unreadable):
+        listed = [one for one in kept if every or not done(marks.get(one.dead_letter_id))]
+        for line in report(listed, len(letters), unreadable, marks, len(kept) - len(listed)):
             self.say(line)
+
+
+def done(mark: Replayed | None) -> bool:
+    return mark is not None and mark.outcome == "done"

@@ -55,6 +55,13 @@ DEAD_LETTERS = TopicSpec(
     "dead-letters", "every processor (the runtime)", "the original record's key", ("DeadLetter",)
 )
 
+# What became of each replayed dead letter (see eventcollab.replay.marks): compacted, keyed by
+# dead_letter_id, the last mark of each kept. Created by its writer, with compaction, when it
+# first replays; workers neither read nor create it.
+DEAD_LETTER_REPLAYS = TopicSpec(
+    "dead-letter-replays", "the replay-dead-letters command", "dead_letter_id", ("Replayed",)
+)
+
 WORKFLOW_TOPICS = (ORDERS, CANCELLATIONS, PAYMENTS, INVENTORY, SHIPMENTS, DEADLINES)
 ALL_TOPICS = (*WORKFLOW_TOPICS, STOCK_COMMANDS, DEAD_LETTERS)
 

@@ -3,17 +3,24 @@
 import base64
 import json
 from datetime import UTC, datetime
+from uuid import uuid4
 
 from aiokafka import ConsumerRecord
 from builders import T0, authorized, order_placed
 
 from eventcollab.codec import encode
 from eventcollab.dead_letter import (
+    MAX_HISTORY,
     MAX_KEY_BYTES,
     MAX_VALUE_BYTES,
+    REPLAY_HISTORY,
+    REPLAY_OF,
     DeadLetter,
     dead_letter,
     dead_letter_id,
+    history_of,
+    ids_in,
+    ids_text,
     once,
     tally,
 )
@@ -134,3 +141,43 @@ def test_copies_of_a_dead_letter_count_once_per_service_and_error() -> None:
         ("payments", "invalid"): 1,
         ("tracker", "invalid"): 1,
     }
+
+
+def replayed(headers: tuple[tuple[str, bytes | None], ...]) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord("orders", 3, 9, 1_714_564_800_000, 0, b"k", b"x", None, 1, 1, headers)
+
+
+def test_a_replayed_record_that_fails_again_keeps_its_history_oldest_first() -> None:
+    first, second, replaying = uuid4(), uuid4(), uuid4()
+    headers = (
+        ("trace", b"t"),
+        (REPLAY_OF, str(replaying).encode()),
+        (REPLAY_HISTORY, f"{first},{second}".encode()),
+    )
+
+    letter = dead_letter("payments", replayed(headers), RuntimeError("again"), 3, T0)
+
+    assert letter.history == (first, second, replaying)
+    assert DeadLetter.model_validate_json(letter.model_dump_json()).history == letter.history
+
+
+def test_a_record_never_replayed_has_no_history_and_old_dead_letters_still_decode() -> None:
+    letter = dead_letter("payments", source(b"x"), Refused("invalid", "a"), 1, T0)
+    written_before_replays = json.loads(letter.model_dump_json())
+    del written_before_replays["history"]
+
+    assert letter.history == ()
+    assert DeadLetter.model_validate(written_before_replays).history == ()
+
+
+def test_a_history_header_that_is_not_ids_never_stops_a_dead_letter() -> None:
+    replaying = uuid4()
+    headers = (
+        (REPLAY_HISTORY, b"\xff, not-an-id,,"),
+        (REPLAY_OF, str(replaying).encode()),
+    )
+    many = (REPLAY_HISTORY, ",".join(str(uuid4()) for _ in range(500)).encode())
+
+    assert history_of(headers) == (replaying,)
+    assert history_of((many, (REPLAY_OF, None))) == tuple(ids_in(many[1])[-MAX_HISTORY:])
+    assert ids_text([replaying]) == str(replaying).encode() and ids_text([]) == b""

@@ -12,14 +12,18 @@ from eventcollab.dead_letter import DeadLetter, dead_letter
 from eventcollab.dead_letters import (
     Filters,
     install_dead_letters_command,
+    mark_text,
     readable,
     report,
     since_of,
 )
 from eventcollab.records import Refused
+from eventcollab.replay.marks import concluded, published
+from eventcollab.replaying_dead_letters import install_replay_dead_letters_command
 from eventcollab.settings import Settings
 
 PLACED = order_placed()
+FILTERS = ["--service", "--topic", "--error", "--since", "--id"]
 
 
 def letter(
@@ -99,7 +103,22 @@ def test_the_command_is_registered_with_its_filters() -> None:
 
     ((options, fun),) = registered
     assert fun.__name__ == "dead_letters"
-    assert [o.args[0] for o in options] == ["--service", "--topic", "--error", "--since", "--id"]
+    assert [o.args[0] for o in options] == [*FILTERS, "--all"]
+
+
+def test_the_replay_command_takes_the_same_filters() -> None:
+    registered: list[tuple[tuple[Any, ...], Any]] = []
+
+    class App:
+        def command(self, *options: Any) -> Any:
+            return lambda fun: registered.append((options, fun))
+
+    install_replay_dead_letters_command(App(), Settings())
+
+    ((options, fun),) = registered
+    assert fun.__name__ == "replay_dead_letters"  # `eventcollab replay-dead-letters`
+    flags = ["--dry-run", "--restart", "--window", "--wait"]
+    assert [o.args[0] for o in options] == [*FILTERS, *flags]
 
 
 def test_service_before_the_command_is_the_worker_s_and_after_it_the_command_s() -> None:
@@ -112,3 +131,20 @@ def test_service_before_the_command_is_the_worker_s_and_after_it_the_command_s()
         ["dead-letters", "--service", "stock"],
     )
     assert worker_service(["worker"]) == (None, ["worker"])
+
+
+def test_the_listing_shows_a_dead_letter_s_history_and_what_its_replay_became() -> None:
+    first = letter("payments", offset=1)
+    again = letter("payments", offset=9).model_copy(update={"history": (first.dead_letter_id,)})
+    sent = published(first, 9, T0)
+    marks = {first.dead_letter_id: concluded(sent, again, T0)}
+
+    lines = report([first, again], on_topic=3, unreadable=0, marks=marks, hidden=1)
+
+    assert lines[2] == (
+        "    replayed to orders[0]@9 at 2024-05-01T12:00:00.000+00:00, failed again: "
+        f"dead letter {again.dead_letter_id}"
+    )
+    assert lines[5] == f"    replay of {first.dead_letter_id}"
+    assert "replayed      1 done, not listed (--all lists them)" in lines
+    assert mark_text(sent).endswith("not confirmed yet")

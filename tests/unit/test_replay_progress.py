@@ -1,7 +1,9 @@
 """A replay's checkpoint, its stop on SIGINT and its summary."""
 
+import asyncio
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from aiokafka import ConsumerRecord
@@ -47,3 +49,28 @@ def test_the_summary_counts_each_outcome() -> None:
 
     assert tally.summary() == "republished 1,200, skipped 2"
     assert Tally().summary() == "-"
+
+
+async def test_sigint_inside_an_event_loop_with_its_own_handler_only_asks_the_replay_to_stop() -> (
+    None
+):
+    loop = asyncio.get_running_loop()
+    handled: list[str] = []
+    loop.add_signal_handler(signal.SIGINT, handled.append, "worker stops")
+    try:
+        with stoppable() as stop:
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.sleep(0.05)  # turns of the loop, which would run its handler
+            assert stop.asked and handled == []
+        os.kill(os.getpid(), signal.SIGINT)
+        await until(lambda: handled == ["worker stops"])
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("not within a second")

@@ -12,8 +12,8 @@ import json
 import os
 import signal
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
 
@@ -71,16 +71,35 @@ class Stop:
 
 @contextmanager
 def stoppable() -> Iterator[Stop]:
-    """SIGINT asks the replay to stop at the next record instead of raising KeyboardInterrupt
-    (or, in an `eventcollab` command, instead of Faust stopping the whole command)."""
+    """SIGINT asks the replay to stop at the next record instead of raising KeyboardInterrupt.
+
+    A Faust command runs in a worker whose event loop has a SIGINT handler of its own, which
+    stops the command at once, between any two awaits: it is taken away meanwhile, and given
+    back after.
+    """
     stop = Stop()
-    with suppress(RuntimeError):  # no event loop running: nothing of Faust's to take away
-        asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+    taken = loop_handler()
+    if taken is not None:
+        taken[0].remove_signal_handler(signal.SIGINT)
     before = signal.signal(signal.SIGINT, stop)
     try:
         yield stop
     finally:
         signal.signal(signal.SIGINT, before)
+        if taken is not None:
+            loop, handle = taken
+            callback: Callable[..., object] = getattr(handle, "_callback")  # noqa: B009
+            loop.add_signal_handler(signal.SIGINT, callback, *handle._args)
+
+
+def loop_handler() -> tuple[asyncio.AbstractEventLoop, asyncio.Handle] | None:
+    """The running event loop's SIGINT handler, when it has one (asyncio keeps it private)."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+    handle = getattr(loop, "_signal_handlers", {}).get(signal.SIGINT)
+    return None if handle is None else (loop, handle)
 
 
 class Tally:
