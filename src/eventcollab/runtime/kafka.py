@@ -101,9 +101,12 @@ async def check_partitions(
 ) -> None:
     # A topic that the broker auto-created with another partition count would put a workflow's
     # events and its state on different partitions: refuse to start rather than mix them.
-    for _ in range(50):
+    # Just created, a topic can be unknown, or known with no partition yet, while the broker
+    # spreads its metadata: up to 14 s for the first topics of a broker that has just started
+    # (measured on this machine). Wait for its partitions before counting them.
+    for _ in range(TOPIC_WAIT_TURNS):
         described = {t["topic"]: t for t in await admin.describe_topics(names)}
-        if all(described.get(n, {}).get("error_code") == 0 for n in names):
+        if all(known(described.get(n)) for n in names):
             break
         await asyncio.sleep(0.2)
     wrong = {
@@ -113,6 +116,13 @@ async def check_partitions(
     }
     if wrong:
         raise RuntimeError(f"topics whose partition count is not {settings.partitions}: {wrong}")
+
+
+TOPIC_WAIT_TURNS = 150  # of 0.2 s: 30 s
+
+
+def known(described: dict[str, Any] | None) -> bool:
+    return bool(described and described.get("error_code") == 0 and described.get("partitions"))
 
 
 async def read_from_start(
