@@ -179,7 +179,8 @@ async def test_a_unit_that_fails_is_read_again_from_after_the_last_finished_reco
     one = payments.keyed(payments.names.orders, first)
     [tp] = one
     record_1 = record(tp.topic, tp.partition, 1, second.correlation_id, encode(second))
-    payments.consumer.batches = [one, {tp: [record_1]}, {tp: [record_1]}]
+    # Nothing waits after the first unit: its state goes to the changelog alone, and is stored.
+    payments.consumer.batches = [one, {}, {tp: [record_1]}, {tp: [record_1]}]
     payments.consumer.when_empty = lambda: setattr(payments.processor, "stopping", True)
 
     await payments.processor.run()
@@ -193,3 +194,102 @@ async def test_a_unit_that_fails_is_read_again_from_after_the_last_finished_reco
     assert len(payments.emitted(payments.names.payments)) == 2
     assert payments.emitted(payments.names.dead_letters) == []  # never a dead letter
     assert (payments.processor.counts.processed, payments.processor.counts.retried) == (2, 0)
+
+
+async def test_a_unit_goes_to_the_broker_with_the_state_changes_of_the_unit_before_it(
+    tmp_path: Path,
+) -> None:
+    producer = FakeProducer()
+    payments = Harness("payments", tmp_path, producer)
+    first, second = on_one_partition(2)
+    processor, changelog = payments.processor, payments.processor.changelog or ""
+
+    unit = asyncio.create_task(processor.advance(payments.keyed(payments.names.orders, first)))
+    await until(lambda: producer.to(payments.names.payments))
+    producer.acknowledge()
+    await unit
+    assert producer.to(changelog) == []  # it waits for the next request
+    assert processor.lookup("payments", first.correlation_id, Payment) is None
+
+    unit = asyncio.create_task(processor.advance(payments.keyed(payments.names.orders, second)))
+    await until(lambda: producer.to(changelog))
+    # One request: the second unit's event and the first unit's state, not yet acknowledged.
+    assert len(producer.to(payments.names.payments)) == 2
+    assert not any(sent.ack.done() for sent in producer.sent[1:])
+    assert processor.lookup("payments", first.correlation_id, Payment) is None
+    assert payments.consumer.commits == []
+    producer.acknowledge()
+    await unit
+    await processor.flush_commits()
+    assert processor.lookup("payments", first.correlation_id, Payment) is not None
+    assert processor.lookup("payments", second.correlation_id, Payment) is None
+    [tp] = payments.keyed(payments.names.orders, first)
+    assert payments.consumer.commits == [{tp: 1}]  # the first unit's offset only
+
+    settled = asyncio.create_task(processor.settle())
+    await until(lambda: len(producer.to(changelog)) == 2)
+    assert processor.lookup("payments", second.correlation_id, Payment) is None
+    producer.acknowledge()
+    await settled
+    await processor.flush_commits()
+    assert processor.lookup("payments", second.correlation_id, Payment) is not None
+    assert payments.consumer.commits == [{tp: 1}, {tp: 2}]
+
+
+async def test_a_unit_decided_on_the_state_of_a_unit_not_stored_yet_sees_that_state(
+    tmp_path: Path,
+) -> None:
+    inventory = Harness("stock", tmp_path)
+    restock = encode(AddStock(command_id=uuid4(), sku="PEN", quantity=3))
+    again = encode(AddStock(command_id=uuid4(), sku="PEN", quantity=4))
+
+    await inventory.processor.advance(
+        inventory.batch(inventory.names.stock_commands, "PEN", restock)
+    )
+    assert inventory.processor.lookup("stock", "PEN", StockLevel) is None  # not stored yet
+    await inventory.processor.advance(inventory.batch(inventory.names.stock_commands, "PEN", again))
+    await inventory.processor.settle()
+
+    assert inventory.processor.lookup("stock", "PEN", StockLevel) == StockLevel(available=7)
+
+
+async def test_a_refused_request_drops_both_units_it_carried_and_reads_both_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(processor_module, "RETRY_SECONDS", 0)
+    producer = FakeProducer(auto=True)
+    payments = Harness("payments", tmp_path, producer)
+    changelog = payments.processor.changelog or ""
+    refused: list[Any] = []
+    resolve = producer.resolve
+
+    def refusing_the_first_state(sent: Any) -> None:
+        if sent.topic == changelog and not refused:
+            refused.append(sent)
+            sent.ack.set_exception(ConnectionError("broker gone"))
+        else:
+            resolve(sent)
+
+    producer.resolve = refusing_the_first_state  # type: ignore[method-assign]
+    first, second = on_one_partition(2)
+    one = payments.keyed(payments.names.orders, first)
+    [tp] = one
+    record_0, record_1 = (
+        one[tp][0],
+        record(tp.topic, tp.partition, 1, second.correlation_id, encode(second)),
+    )
+    # The first unit's state goes with the second unit's event, and is refused: both units are
+    # read again, from before the first.
+    payments.consumer.batches = [{tp: [record_0]}, {tp: [record_1]}, {tp: [record_0, record_1]}]
+    payments.consumer.when_empty = lambda: setattr(payments.processor, "stopping", True)
+
+    await payments.processor.run()
+    await payments.processor.flush_commits()
+
+    assert len(refused) == 1
+    assert dict(payments.consumer.seeks)[tp] == 0
+    assert payments.consumer.commits == [{tp: 2}]  # nothing before both were stored
+    for placed in (first, second):
+        assert payments.processor.lookup("payments", placed.correlation_id, Payment) is not None
+    sent = [decode_event(v) for v in payments.emitted(payments.names.payments)]
+    assert len(sent) == 4 and len({event.event_id for event in sent}) == 2  # the same again

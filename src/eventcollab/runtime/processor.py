@@ -1,8 +1,7 @@
 """A processor: one consumer group reading its input topics in units of work.
 
 A unit of work is a batch of records from the consumer. Each record goes through the processor's
-handler (pure decisions behind a thin shell), which only collects outputs and state changes. Then,
-in this order and with one wait for the broker per step:
+handler (pure decisions behind a thin shell), which only collects outputs and state changes. Then:
 
   1. the outputs are sent and acknowledged by the broker;
   2. the state changes are written to the changelog (one record batch per partition, appended
@@ -10,14 +9,22 @@ in this order and with one wait for the broker per step:
   3. they are written to the local RocksDB with the changelog offset they reached;
   4. the input offsets after the last record of the unit are committed.
 
+Step 2 of a unit goes to the broker in the same request as step 1 of the next unit, so a unit
+costs one wait for the broker, not two: the next unit is decided on the states the unit before
+it left (`Work.before`), sent with that unit's changelog batches, and both are acknowledged
+together. When no record is waiting, the changelog batches go alone at once (`settle`). Either
+way, a unit's state reaches the changelog only after its outputs were acknowledged, and its
+offsets are committed only after its state was stored.
+
 A record its handler cannot process (it does not decode, or the handler keeps raising) becomes a
 dead letter, an output of the unit like the others, sent in step 1 (see runtime.failures).
 
 A crash between any two steps re-delivers the unit: handlers are idempotent and event ids are
 derived from their causes, so a redone unit publishes the same events again at most, which every
-consumer ignores. An offset is committed only after every record before it was decided, published
-and stored, because each processor has its own consumer group and processes its records strictly
-in order: no other reader of the topic shares its offsets.
+consumer ignores. A failed request drops both units it carried and reads again from the offset
+after the last stored one. An offset is committed only after every record before it was decided,
+published and stored, because each processor has its own consumer group and processes its records
+strictly in order: no other reader of the topic shares its offsets.
 """
 
 import asyncio
@@ -124,6 +131,9 @@ class Processor(Service):
         self.uncommitted: dict[TopicPartition, int] = {}  # finished, not yet committed
         self.committing: asyncio.Task[None] | None = None
         self.loop_task: asyncio.Task[None] | None = None
+        # The last unit whose outputs were acknowledged and whose state changes are not on the
+        # changelog yet: they go with the next unit's outputs, or alone if none comes (`settle`).
+        self.pending: Work | None = None
         self.stopping = False
         self.next_tick = time.monotonic() + spec.tick_seconds
         self.failures = Failures(spec.name, RetryPolicy.of(settings), settings.partitions)
@@ -169,24 +179,42 @@ class Processor(Service):
     async def run(self) -> None:
         while not self.stopping:
             try:
-                batch = await self.consumer.getmany(timeout_ms=500, max_records=MAX_RECORDS)
-                if batch:
-                    async with self.lock:
-                        await self.process(batch)
+                # With a unit's state changes waiting, take only what is already fetched.
+                waiting = 0 if self.pending is not None else 500
+                batch = await self.consumer.getmany(timeout_ms=waiting, max_records=MAX_RECORDS)
+                async with self.lock:
+                    if batch:
+                        await self.advance(batch)
+                    else:
+                        await self.settle()
                 if self.spec.tick is not None and time.monotonic() >= self.next_tick:
                     self.next_tick = time.monotonic() + self.spec.tick_seconds
                     async with self.lock:
+                        await self.settle()  # the ticker scans what is stored
                         await self.ticked(self.spec.tick)
             except Exception:
                 log.exception("%s: unit of work failed; reading again from the last commit", self)
                 async with self.lock:
+                    self.pending = None  # its offsets are not finished: it is read again
                     await self.rewind()
                 await asyncio.sleep(RETRY_SECONDS)
+        async with self.lock:
+            try:
+                await self.settle()
+            except Exception:  # not committed: read again by the next owner
+                log.exception("%s: storing the last unit failed while stopping", self)
 
     async def process(self, batch: dict[TopicPartition, list[Record]]) -> None:
+        """The batch decided, published, stored and its offsets committed."""
+        await self.advance(batch)
+        await self.settle()
+
+    async def advance(self, batch: dict[TopicPartition, list[Record]]) -> None:
+        """The batch decided and published; the last unit's state changes wait for the next
+        request (`commit`) or for `settle`."""
         assigned = self.consumer.assignment()
         handler = self.spec.handler
-        work = Work(self.store, UNIT_BYTES)
+        work = Work(self.store, UNIT_BYTES, self.pending)
         for tp, records in batch.items():
             if tp not in assigned or tp.partition not in self.owned:
                 continue  # fetched before a rebalance took the partition away
@@ -205,7 +233,7 @@ class Processor(Service):
                     await asyncio.sleep(0)  # a turn for the other processors
                 if work.full:
                     await self.commit(work)
-                    work = Work(self.store, UNIT_BYTES)
+                    work = Work(self.store, UNIT_BYTES, self.pending)
                     work.take(tp)
         await self.commit(work)
 
@@ -219,14 +247,39 @@ class Processor(Service):
             await asyncio.sleep(0)  # a turn for the other processors
 
     async def commit(self, work: Work) -> None:
+        """Send the unit's outputs with the changelog batches of the unit before it, wait for
+        both once, store the unit before; the unit's own changes wait for the next request."""
         producer = self.producer
         outputs = publish.by_partition(work.outputs, self.settings.partitions)
         for partition, key, letter in work.letters:
             outputs.setdefault((self.dead_letters, partition), []).append((key, letter))
         sent = [await publish.send(producer, t, p, e) for (t, p), e in outputs.items()]
+        before = self.pending
+        changelog = await self.send_changelog(before.changes) if before is not None else {}
         await acknowledged(future for batches in sent for future in batches)
+        if before is not None:
+            self.pending = None
+            self.keep(before, await self.reached(changelog, before.changes))
+            work.before = None  # stored: read from the store from now on
+        if work.changes:
+            self.pending = work
+        else:
+            self.keep(work, {})
+
+    async def settle(self) -> None:
+        """Write the waiting unit's state changes to the changelog alone, and store them."""
+        before = self.pending
+        if before is None:
+            return
+        changelog = await self.send_changelog(before.changes)
+        reached = await self.reached(changelog, before.changes)
+        self.pending = None
+        self.keep(before, reached)
+
+    def keep(self, work: Work, reached: dict[int, int]) -> None:
+        """The unit is on the broker whole: store its state, count it, commit its offsets."""
+        work.before = None
         if self.store is not None and work.changes:
-            reached = await self.write_changelog(work.changes)
             for number, changes in work.changes.items():
                 self.store.partition(number).write(changes, reached[number])
             for observe in self.observers:
@@ -260,14 +313,18 @@ class Processor(Service):
         if self.uncommitted:
             await self.commit_offsets()
 
-    async def write_changelog(self, changes: Changes) -> dict[int, int]:
-        """Append each partition's changes as one record batch; returns the offsets reached."""
+    async def send_changelog(self, changes: Changes) -> dict[int, asyncio.Future[Any]]:
+        """Each partition's changes as one record batch, sent; acknowledged later."""
         assert self.store is not None
         changelog = self.store.changelog
-        pending = {
+        return {
             number: await publish.send_whole(self.producer, changelog, number, entries.items())
             for number, entries in changes.items()
         }
+
+    @staticmethod
+    async def reached(pending: dict[int, asyncio.Future[Any]], changes: Changes) -> dict[int, int]:
+        """The changelog offset each partition reached, once its batch is acknowledged."""
         metadata = await acknowledged(pending.values())
         return {
             number: meta.offset + len(changes[number])
@@ -295,6 +352,11 @@ class Processor(Service):
         # Waiting for the lock lets the unit in progress finish and commit before another
         # worker takes its partitions.
         async with self.lock:
+            try:
+                await self.settle()
+            except Exception:  # its offsets are not committed: the next owner does it again
+                log.exception("%s: storing the last unit failed; leaving it", self)
+                self.pending = None
             await self.flush_commits()
             self.rebalancing = True
             self.owned = set()

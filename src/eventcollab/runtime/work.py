@@ -38,9 +38,12 @@ class Work:
     the state it touches, so that partition is also the state's partition.
     """
 
-    def __init__(self, store: States | None, limit: int) -> None:
+    def __init__(self, store: States | None, limit: int, before: "Work | None" = None) -> None:
         self.store = store
         self.limit = limit
+        # The unit decided just before this one, whose state changes are not stored yet: this
+        # unit reads them as if they were (see runtime.processor on why they wait).
+        self.before = before
         self.outputs: list[tuple[str, str, bytes]] = []
         self.changes: dict[int, dict[bytes, bytes | None]] = defaultdict(dict)
         # The changes decoded: a state saved in this unit is read back without decoding it.
@@ -109,13 +112,16 @@ class Work:
 
     def load(self, table: str, key: str, model: type[M]) -> M | None:
         stored = changelog_key(table, key)
-        pending = self.states.get(self.partition)
-        if pending is not None and stored in pending:
-            state = pending[stored]
-            assert isinstance(state, model)
-            return state
-        if stored in self.changes.get(self.partition, {}):
-            return None  # deleted in this unit (a saved state would be in `states`)
+        unit: Work | None = self
+        while unit is not None:  # this unit's changes, then the unit's before it
+            pending = unit.states.get(self.partition)
+            if pending is not None and stored in pending:
+                state = pending[stored]
+                assert isinstance(state, model)
+                return state
+            if stored in unit.changes.get(self.partition, {}):
+                return None  # deleted in that unit (a saved state would be in `states`)
+            unit = unit.before
         assert self.store is not None, "a processor without tables has no state to read"
         raw = self.store.partition(self.partition).get(stored)
         return None if raw is None else model.model_validate_json(raw)
