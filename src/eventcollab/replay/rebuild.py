@@ -30,13 +30,12 @@ from eventcollab.replay.from_start import members_of
 from eventcollab.replay.log import Record, Span, reader, records_in, span_of
 from eventcollab.replay.progress import Checkpoint, Stop, Tally, bar, stoppable
 from eventcollab.runtime.kafka import bootstrap, new_producer, read_from_start
+from eventcollab.runtime.offline import decided
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.runtime.store import CHECKPOINT, Store
-from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
 
 log = logging.getLogger(__name__)
-UNIT_BYTES = 1_000_000  # never reached: a rebuild writes each record's changes at once
 
 
 @dataclass
@@ -61,10 +60,8 @@ def spec_of(settings: Settings, processor: str) -> ProcessorSpec:
 
 def folded(spec: ProcessorSpec, store: Store, record: Record, tally: Tally) -> None:
     """One record through the processor's handler; its state changes kept, its outputs not."""
-    work = Work(store, UNIT_BYTES)
-    work.take(TopicPartition(record.topic, record.partition))
     try:
-        spec.handler(work, record)
+        work = decided(spec.handler, store, record)
     except Refused:
         tally.add("refused (dead-lettered when it came)")
         return

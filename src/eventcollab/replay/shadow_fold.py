@@ -6,15 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID
 
-from aiokafka import TopicPartition
-
 from eventcollab.codec import event_type_of
 from eventcollab.models import AddStock, Event
 from eventcollab.records import Refused, command_of, event_of
 from eventcollab.replay.log import Record
 from eventcollab.runtime.memory import MemoryStore
-from eventcollab.runtime.processor import UNIT_BYTES, Handler
-from eventcollab.runtime.work import Work
+from eventcollab.runtime.offline import decided
+from eventcollab.runtime.processor import Handler
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +28,9 @@ class ShadowFold:
 
     def decide(self, record: Record) -> Decided:
         """What the handler decides for the record now; its state changes are kept."""
-        work = Work(self.store, UNIT_BYTES)
-        work.take(TopicPartition(record.topic, record.partition))
-        work.savepoint()
         try:
-            self.handler(work, record)
+            work = decided(self.handler, self.store, record)
         except Exception:
-            work.rollback()  # as the worker does, before it retries or dead-letters
             return Decided((), failed=True)
         self.store.write(work.changes)
         return Decided(tuple(value for _, _, value in work.outputs))
