@@ -5,9 +5,9 @@ from collections import Counter
 from datetime import timedelta
 from uuid import UUID
 
-from tests.unit.flows import PATHS, START, links_of, timeline_of
+from flows import PATHS, START, links_of, timeline_of
 
-from eventcollab.flowmap.aggregate import FlowMap, merged
+from eventcollab.flowmap.aggregate import FlowMap, map_of_shares, merged
 from eventcollab.flowmap.causal import ends_of, share_of
 from eventcollab.workflow import TimelineEntry
 
@@ -143,3 +143,15 @@ def test_taking_out_a_share_that_was_never_added_is_refused() -> None:
         assert "more than was added" in str(error)
     else:
         raise AssertionError("a share that was never added was taken out")
+
+
+def test_many_shares_at_once_make_the_same_map_as_one_by_one() -> None:
+    workflows, _, _ = generated(3)
+    skewed = [
+        entry("OrderPlaced", "orders", 1, None, 100),
+        entry("PaymentAuthorized", "payments", 2, 1, 90),
+        entry("ShipmentScheduled", "shipping", 4, 99, 400),
+    ]
+    shares = [share_of(timeline) for timeline in [*workflows, skewed]]
+
+    assert map_of_shares(shares) == map_of([*workflows, skewed])

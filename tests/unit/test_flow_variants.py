@@ -4,7 +4,7 @@ import random
 from collections import Counter
 from uuid import UUID
 
-from tests.unit.flows import PATHS, timeline_of
+from flows import PATHS, timeline_of
 
 from eventcollab.flowmap.variants import (
     SAMPLES,
@@ -13,6 +13,7 @@ from eventcollab.flowmap.variants import (
     finished_of,
     path_of,
     variant_id,
+    variants_of,
 )
 from eventcollab.models import Order, OrderLine
 from eventcollab.workflow import WorkflowState
@@ -115,3 +116,13 @@ def test_a_running_workflow_has_no_variant_yet() -> None:
     )
 
     assert finished_of(running) is None
+
+
+def test_many_workflows_at_once_make_the_same_variants_as_one_by_one() -> None:
+    chance = random.Random(8)
+    done = [finished(n, i, chance) for i, n in enumerate(["cancelled"] * 9 + ["completed"] * 3)]
+    one_by_one = Variants()
+    for one in reversed(done):
+        one_by_one = one_by_one.plus(one)
+
+    assert variants_of(done) == one_by_one

@@ -113,3 +113,33 @@ def without(
         else:
             del out[key]
     return dict(sorted(out.items()))
+
+
+def map_of_shares(shares: Iterable[Share]) -> FlowMap:
+    """The map of many shares at once: equal to adding them one by one, without a copy of the
+    map per share (a replay of the whole log adds them all)."""
+    nodes: Counter[str] = Counter()
+    edges: Counter[str] = Counter()
+    hops: dict[str, list[float]] = {}
+    since_start: dict[str, list[float]] = {}
+    workflows = skewed = orphans = duplicates = 0
+    for share in shares:
+        workflows += 1
+        nodes.update(share.nodes)
+        edges.update(share.edges)
+        for edge, ms in share.hops.items():
+            hops.setdefault(edge, []).extend(ms)
+        for node, ms in share.since_start.items():
+            since_start.setdefault(node, []).extend(ms)
+        skewed, orphans = skewed + share.skewed, orphans + share.orphans
+        duplicates += share.duplicates
+    return FlowMap(
+        workflows=workflows,
+        nodes=dict(sorted(nodes.items())),
+        edges=dict(sorted(edges.items())),
+        hops={edge: Sketch.of(ms) for edge, ms in sorted(hops.items())},
+        since_start={node: Sketch.of(ms) for node, ms in sorted(since_start.items())},
+        skewed=skewed,
+        orphans=orphans,
+        duplicates=duplicates,
+    )

@@ -130,3 +130,26 @@ def joined(a: Variant, b: Variant) -> Variant:
         durations=a.durations.merge(b.durations),
         samples=tuple(sorted(set(a.samples) | set(b.samples))[:SAMPLES]),
     )
+
+
+def variants_of(finished: Iterable[Finished]) -> Variants:
+    """The variants of many workflows at once, equal to adding them one by one."""
+    by_path: dict[str, list[Finished]] = defaultdict(list)
+    for one in finished:
+        by_path[one.path].append(one)
+    return Variants(
+        by_id=dict(
+            sorted(
+                (
+                    variant_id(path),
+                    Variant(
+                        path=path,
+                        workflows=len(group),
+                        durations=Sketch.of(f.duration_ms for f in group),
+                        samples=tuple(sorted(f.correlation_id for f in group)[:SAMPLES]),
+                    ),
+                )
+                for path, group in by_path.items()
+            )
+        )
+    )
