@@ -154,7 +154,7 @@ class Runs:
 class Choreography:
     """The runs of one order, explored from its placing."""
 
-    def __init__(self, order: Order, stock: dict[str, int]) -> None:
+    def __init__(self, an_order: Order, stock: dict[str, int]) -> None:
         self.messages: list[Message] = []
         self.numbers: dict[Message, int] = {}
         self.caused: set[tuple[int, int]] = set()
@@ -168,7 +168,7 @@ class Choreography:
             causation_id=None,
             occurred_at=T0,
             producer=orders.PRODUCER,
-            order=order,
+            order=an_order,
         )
         levels = frozenset((sku, StockLevel(available=n)) for sku, n in stock.items())
         self.start = self.publish(Situation(stock=levels), (self.placed,))
@@ -279,9 +279,9 @@ class Choreography:
         return deadlines.overdue(state, ZERO, T0)
 
 
-def explore(order: Order, stock: dict[str, int]) -> Runs:
-    """Every run of `order` with `stock` on hand."""
-    return Choreography(order, stock).explore()
+def explore(an_order: Order, stock: dict[str, int]) -> Runs:
+    """Every run of `an_order` with `stock` on hand."""
+    return Choreography(an_order, stock).explore()
 
 
 # Orders that between them take every path: stock for every line, or none, or for the first line

@@ -7,23 +7,28 @@ declares it may publish in answer to each type is held to what every run publish
 the flow map expects exactly these causes.
 """
 
+import asyncio
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord
-from builders import LIMIT, at, happy_path
+from builders import LIMIT, at, fold, happy_path
 from choreography import every_event, every_run
 
 from eventcollab import deadlines
 from eventcollab.agents.inventory import start_chains
-from eventcollab.codec import encode, event_type_of
+from eventcollab.codec import decode_event, encode, event_type_of
 from eventcollab.domain import Decision, inventory, orders, payments, shipping
 from eventcollab.models import EVENT_TYPES, Event
+from eventcollab.presentation import present
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
 from eventcollab.topics import declare
+from eventcollab.web import orders as web_orders
+from eventcollab.web.ask import TrackerClient
+from eventcollab.web.cancel import CancelIntake
 
 EVERY_EVENT = every_event()
 
@@ -115,10 +120,28 @@ def test_a_service_publishes_in_answer_to_each_event_what_it_declares_and_nothin
     assert set(service.REACTIONS) <= EVENT_TYPES and service.EMITS <= EVENT_TYPES
 
 
-def test_every_event_published_without_a_cause_is_one_the_orders_service_takes_over_http() -> None:
-    runs = every_run()
+class Broker:
+    """Takes what the intakes send, acknowledged at once."""
 
-    assert {(event.producer, event.event_type) for event in runs.roots} == {
-        (orders.PRODUCER, kind) for kind in orders.ENTRY_EVENTS
-    }
-    assert runs.orphans == frozenset()
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def send(self, topic: str, value: bytes, *, key: bytes) -> "asyncio.Future[None]":
+        self.sent.append(value)
+        acknowledged = asyncio.get_running_loop().create_future()
+        acknowledged.set_result(None)
+        return acknowledged
+
+
+async def test_the_orders_service_takes_over_http_the_entry_events_it_declares_uncaused() -> None:
+    broker = Broker()
+    intake = web_orders.OrderIntake(broker, "orders", None)
+    body = b'{"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 1, "unit_price": 2}]}'
+    placed = web_orders.order_placed(web_orders.order_request(body), at(0))
+    cancels = CancelIntake(intake, TrackerClient(Settings(), runs_tracker=False), "cancellations")
+    assert await cancels.publish(present(fold(happy_path()[:2])), "changed my mind")
+
+    (requested,) = (decode_event(value) for value in broker.sent)
+    taken = [placed, requested]
+    assert {event.event_type for event in taken} == orders.ENTRY_EVENTS
+    assert {(event.producer, event.causation_id) for event in taken} == {(orders.PRODUCER, None)}
