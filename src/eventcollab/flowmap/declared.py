@@ -8,6 +8,9 @@ effect's type as an answer to the cause's type: the effect's causation_id names 
 
 Inventory's stock commands are no nodes: they stay inside that service, the tracker never sees
 them, and the event at the end of a chain names as its cause the event that started the chain.
+
+`python -m eventcollab.flowmap.declared` prints the README's workflow diagram; `--write` puts it
+in README.md between its markers.
 """
 
 import argparse
@@ -54,6 +57,7 @@ def nodes() -> frozenset[Node]:
 
 @cache
 def expected_edges() -> frozenset[Edge]:
+    """Every (cause, effect) the declarations allow: each may happen, none must."""
     return frozenset(
         (cause, (producer, effect))
         for producer, reactions in DECLARED
