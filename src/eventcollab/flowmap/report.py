@@ -62,10 +62,11 @@ def as_json(
 
 def render_text(report: Mapping[str, Any]) -> str:
     lines = [f"flow of {report['workflows']:,} workflows, from the log", "", "edges:"]
-    for edge, e in report["edges"].items():
+    for edge, e in sorted(report["edges"].items(), key=shown_first):
         hop = e["hop_ms"]
         took = "-" if hop["p50"] is None else f"{hop['p50']} / {hop['p99']} / {hop['max']} ms"
-        lines.append(f"  {e['mark']:<10} {e['events']:>7,}  x{e['fan_out']:<5} {took:<26} {edge}")
+        fan_out = f"x{e['fan_out']:.2f}"
+        lines.append(f"  {e['mark']:<10} {e['events']:>7,}  {fan_out:<6} {took:<26} {edge}")
     counters = report["counters"]
     lines += [
         "",
@@ -84,3 +85,12 @@ def render_text(report: Mapping[str, Any]) -> str:
         )
         lines.append(f"      {v['path']}")
     return "\n".join(lines)
+
+
+MARK_ORDER = {"unexpected": 0, "expected": 1, "never seen": 2}
+
+
+def shown_first(item: tuple[str, Mapping[str, Any]]) -> tuple[int, int, str]:
+    """What needs a look first (unexpected), then the busiest edges, then the unused ones."""
+    edge, e = item
+    return MARK_ORDER[e["mark"]], -e["events"], edge
