@@ -15,6 +15,7 @@ from eventcollab.cancelling import install_cancel_command
 from eventcollab.clock import instant_of
 from eventcollab.codec import encode
 from eventcollab.dead_letters import install_dead_letters_command
+from eventcollab.flowmap.command import install_flow_command
 from eventcollab.listing import install_list_command
 from eventcollab.models import AddStock
 from eventcollab.presentation import WorkflowView
@@ -55,6 +56,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
     install_redrive_command(app, settings)
     install_shadow_command(app, settings, topics)
     install_replay_dead_letters_command(app, settings)
+    install_flow_command(app, settings)
 
     @app.command(
         argument("correlation_id"),

@@ -10,10 +10,20 @@ event that started the wait, so a repeated report is the same event.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from eventcollab.domain import Reactions, emitted
 from eventcollab.models import StepOverdue, derived_id
 from eventcollab.workflow import AUTHORIZE, RESERVE, SCHEDULE, Step, WorkflowState, waiting_since
 
 PRODUCER = "tracker"
+
+# The events that start a wait with a deadline, each the cause (causation_id) of the StepOverdue
+# reported when its wait outlasts the deadline (the tests hold this to the reports).
+REACTIONS: Reactions = {
+    "OrderPlaced": frozenset({"StepOverdue"}),
+    "PaymentAuthorized": frozenset({"StepOverdue"}),
+    "StockReserved": frozenset({"StepOverdue"}),
+}
+EMITS = emitted(REACTIONS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,41 +1,36 @@
-"""What each service declares it reacts to: what its decision acts on, and nothing it passes over.
+"""What each service declares it reacts to and may publish: what its decision does, no more.
 
 A service skips, undecoded, every event of a type it does not declare; a declaration that
 missed a type its decision handles would lose those events, so each is checked against the
-decision itself over every event the workflow's paths produce.
+decision itself over every event the workflow's runs publish (see choreography). What it
+declares it may publish in answer to each type is held to what every run publishes, both ways:
+the flow map expects exactly these causes.
 """
 
+import asyncio
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
+import pytest
 from aiokafka import ConsumerRecord
-from builders import (
-    LIMIT,
-    at,
-    cancelled_path,
-    declined_path,
-    happy_path,
-    out_of_stock_path,
-    timed_out_path,
-    unpaid_timeout_path,
-)
+from builders import LIMIT, at, fold, happy_path
+from choreography import every_event, every_run
 
+from eventcollab import deadlines
 from eventcollab.agents.inventory import start_chains
-from eventcollab.codec import encode, event_type_of
+from eventcollab.codec import decode_event, encode, event_type_of
 from eventcollab.domain import Decision, inventory, orders, payments, shipping
 from eventcollab.models import EVENT_TYPES, Event
+from eventcollab.presentation import present
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
 from eventcollab.topics import declare
+from eventcollab.web import orders as web_orders
+from eventcollab.web.ask import TrackerClient
+from eventcollab.web.cancel import CancelIntake
 
-EVERY_EVENT: list[Event] = [
-    *happy_path(),
-    *declined_path(),
-    *out_of_stock_path(),
-    *cancelled_path(),
-    *timed_out_path(),
-    *unpaid_timeout_path(),
-]
+EVERY_EVENT = every_event()
 
 
 def acts(decision: Decision[Any]) -> bool:
@@ -43,9 +38,9 @@ def acts(decision: Decision[Any]) -> bool:
 
 
 def check(reacts_to: frozenset[str], decide: Callable[[Event], Decision[Any]]) -> None:
-    decided = {event.event_type: acts(decide(event)) for event in EVERY_EVENT}
+    acted_on = {event.event_type for event in EVERY_EVENT if acts(decide(event))}
     assert reacts_to <= EVENT_TYPES
-    assert {kind for kind, acted in decided.items() if acted} == reacts_to
+    assert acted_on == reacts_to
 
 
 def test_payments_acts_on_what_it_declares_and_nothing_else() -> None:
@@ -95,3 +90,58 @@ def test_the_type_is_read_from_our_encoding_and_only_from_it() -> None:
     assert event_type_of(b'{"event_type":"Mystery","event_id":"x"}') is None
     assert event_type_of(b"not json") is None
     assert event_type_of(b'{"event_type":"OrderPlaced') is None  # cut short
+
+
+def test_the_runs_publish_every_event_type() -> None:
+    assert {event.event_type for event in EVERY_EVENT} == EVENT_TYPES
+
+
+# Each service that answers events, with its declaration (the tracker answers a wait that
+# outlasts its deadline).
+ANSWERING = [orders, payments, inventory, shipping, deadlines]
+
+
+@pytest.mark.parametrize("service", ANSWERING, ids=lambda service: service.PRODUCER)
+def test_a_service_publishes_in_answer_to_each_event_what_it_declares_and_nothing_else(
+    service: ModuleType,
+) -> None:
+    published = {
+        (cause.event_type, effect.event_type)
+        for cause, effect in every_run().caused
+        if effect.producer == service.PRODUCER
+    }
+    declared = {
+        (cause, effect) for cause, effects in service.REACTIONS.items() for effect in effects
+    }
+
+    assert published - declared == set(), "published in answer, not declared"
+    assert declared - published == set(), "declared, published in answer by no run"
+    assert {effect for _, effect in published} == service.EMITS
+    assert set(service.REACTIONS) <= EVENT_TYPES and service.EMITS <= EVENT_TYPES
+
+
+class Broker:
+    """Takes what the intakes send, acknowledged at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    async def send(self, topic: str, value: bytes, *, key: bytes) -> "asyncio.Future[None]":
+        self.sent.append(value)
+        acknowledged = asyncio.get_running_loop().create_future()
+        acknowledged.set_result(None)
+        return acknowledged
+
+
+async def test_the_orders_service_takes_over_http_the_entry_events_it_declares_uncaused() -> None:
+    broker = Broker()
+    intake = web_orders.OrderIntake(broker, "orders", None)
+    body = b'{"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 1, "unit_price": 2}]}'
+    placed = web_orders.order_placed(web_orders.order_request(body), at(0))
+    cancels = CancelIntake(intake, TrackerClient(Settings(), runs_tracker=False), "cancellations")
+    assert await cancels.publish(present(fold(happy_path()[:2])), "changed my mind")
+
+    (requested,) = (decode_event(value) for value in broker.sent)
+    taken = [placed, requested]
+    assert {event.event_type for event in taken} == orders.ENTRY_EVENTS
+    assert {(event.producer, event.causation_id) for event in taken} == {(orders.PRODUCER, None)}

@@ -1,5 +1,6 @@
 """Pure decisions of each service: (state, event) in, (new state, events out) out. No I/O."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -8,6 +9,16 @@ from eventcollab.models import Event, derived_id
 
 S = TypeVar("S")
 E = TypeVar("E", bound=Event)
+
+# A service's declaration, next to its decision: for each event type it acts on, the event types
+# it may publish in answer, each caused by that event (its causation_id). The workers skip every
+# other type unread; the flow map expects exactly these causes (eventcollab.flowmap.declared).
+Reactions = Mapping[str, frozenset[str]]
+
+
+def emitted(reactions: Reactions) -> frozenset[str]:
+    """Every event type a service may publish in answer to another."""
+    return frozenset[str]().union(*reactions.values())
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import follow_up
+from eventcollab.domain import Reactions, emitted, follow_up
 from eventcollab.models import (
     AddStock,
     Event,
@@ -71,8 +71,15 @@ def ledger_key(command: StockCommand) -> str:
     return f"{command.sku}/{ref}"
 
 
-# The events that start a chain; the inventory service passes over every other.
-STARTS_CHAIN = frozenset({"PaymentAuthorized", "OrderCancelling"})
+# The events that start a chain, and what the stock keeper may publish at its end, caused (its
+# causation_id) by the event that started the chain: the commands between them stay inside the
+# service. The inventory service passes over every other event (the tests hold it to both).
+REACTIONS: Reactions = {
+    "PaymentAuthorized": frozenset({"StockReserved", "StockUnavailable", "StockReleased"}),
+    "OrderCancelling": frozenset({"StockReleased"}),
+}
+STARTS_CHAIN = frozenset(REACTIONS)
+EMITS = emitted(REACTIONS)
 
 
 def start_reservation(event: PaymentAuthorized) -> ReserveStock:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import Decision, follow_up
+from eventcollab.domain import Decision, Reactions, emitted, follow_up
 from eventcollab.models import (
     CancelRequested,
     Event,
@@ -43,18 +43,24 @@ class OrderOutcome(Frozen):
     answered: tuple[str, ...] = ()  # the services that answered it
 
 
-# The events `decide` may act on; it passes over every other (the tests hold it to this).
-REACTS_TO = frozenset(
-    {
-        "ShipmentScheduled",
-        "PaymentDeclined",
-        "PaymentRefunded",
-        "PaymentVoided",
-        "StockReleased",
-        "StepOverdue",
-        "CancelRequested",
-    }
-)
+# The events taken over HTTP (web.orders, web.cancel), not decided: each starts a chain of
+# causes (its causation_id is None).
+ENTRY_EVENTS = frozenset({"OrderPlaced", "CancelRequested"})
+
+# What `decide` may publish for each event it acts on; it passes over every other (the tests
+# hold it to both). An order is concluded from what the others report, and a cancellation by
+# whichever of the answers it waits for comes last.
+REACTIONS: Reactions = {
+    "ShipmentScheduled": frozenset({"OrderCompleted"}),
+    "PaymentDeclined": frozenset({"OrderRejected"}),
+    "PaymentRefunded": frozenset({"OrderCancelled"}),
+    "PaymentVoided": frozenset({"OrderCancelled"}),
+    "StockReleased": frozenset({"OrderCancelled"}),
+    "StepOverdue": frozenset({"OrderCancelling"}),
+    "CancelRequested": frozenset({"OrderCancelling"}),
+}
+REACTS_TO = frozenset(REACTIONS)
+EMITS = emitted(REACTIONS)
 
 
 def decide(outcome: OrderOutcome | None, event: Event, now: datetime) -> Decision[OrderOutcome]:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import Decision, follow_up
+from eventcollab.domain import Decision, Reactions, emitted, follow_up
 from eventcollab.models import (
     Event,
     Frozen,
@@ -31,8 +31,15 @@ class Payment(Frozen):
     cancellation: UUID | None = None
 
 
-# The events `decide` may act on; it passes over every other (the tests hold it to this).
-REACTS_TO = frozenset({"OrderPlaced", "StockUnavailable", "OrderCancelling"})
+# What `decide` may publish for each event it acts on; it passes over every other (the tests
+# hold it to both).
+REACTIONS: Reactions = {
+    "OrderPlaced": frozenset({"PaymentAuthorized", "PaymentDeclined"}),
+    "StockUnavailable": frozenset({"PaymentRefunded"}),
+    "OrderCancelling": frozenset({"PaymentRefunded", "PaymentVoided"}),
+}
+REACTS_TO = frozenset(REACTIONS)
+EMITS = emitted(REACTIONS)
 
 
 def decide(

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import Decision, follow_up
+from eventcollab.domain import Decision, Reactions, emitted, follow_up
 from eventcollab.models import (
     Event,
     Frozen,
@@ -24,8 +24,14 @@ class Shipment(Frozen):
     status: Literal["scheduled", "cancelled"] = "scheduled"
 
 
-# The events `decide` may act on; it passes over every other (the tests hold it to this).
-REACTS_TO = frozenset({"StockReserved", "OrderCancelling"})
+# What `decide` may publish for each event it acts on; it passes over every other (the tests
+# hold it to both).
+REACTIONS: Reactions = {
+    "StockReserved": frozenset({"ShipmentScheduled"}),
+    "OrderCancelling": frozenset({"ShipmentCancelled"}),
+}
+REACTS_TO = frozenset(REACTIONS)
+EMITS = emitted(REACTIONS)
 
 
 def decide(shipment: Shipment | None, event: Event, now: datetime) -> Decision[Shipment]:

@@ -1,0 +1,1 @@
+"""The flow map: the choreography as it runs, mined from causation ids."""

@@ -1,0 +1,93 @@
+"""Workflows generated from known causation trees, with random times and arrival orders."""
+
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from eventcollab.workflow import TimelineEntry
+
+# A causation tree: a node (`producer/EventType`) and the trees of what it caused.
+Tree = tuple[str, tuple["Tree", ...]]
+
+
+def chain(*nodes: str) -> Tree:
+    """Each node caused by the one before it."""
+    tree: Tree = (nodes[-1], ())
+    for node in reversed(nodes[:-1]):
+        tree = (node, (tree,))
+    return tree
+
+
+COMPLETED: tuple[Tree, ...] = (
+    chain(
+        "orders/OrderPlaced",
+        "payments/PaymentAuthorized",
+        "inventory/StockReserved",
+        "shipping/ShipmentScheduled",
+        "orders/OrderCompleted",
+    ),
+)
+REJECTED: tuple[Tree, ...] = (
+    chain("orders/OrderPlaced", "payments/PaymentDeclined", "orders/OrderRejected"),
+)
+# A customer's cancel (a root of its own) while the order waits for its stock: the refund and the
+# release run at once, each caused by OrderCancelling.
+CANCELLED: tuple[Tree, ...] = (
+    chain("orders/OrderPlaced", "payments/PaymentAuthorized"),
+    (
+        "orders/CancelRequested",
+        (
+            (
+                "orders/OrderCancelling",
+                (
+                    chain("payments/PaymentRefunded", "orders/OrderCancelled"),
+                    ("inventory/StockReleased", ()),
+                ),
+            ),
+        ),
+    ),
+)
+PATHS = {"completed": COMPLETED, "rejected": REJECTED, "cancelled": CANCELLED}
+START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def timeline_of(roots: tuple[Tree, ...], chance: random.Random) -> list[TimelineEntry]:
+    """The workflow's events, each 1-80 ms after its cause, in a random arrival order."""
+    entries: list[TimelineEntry] = []
+
+    def walk(tree: Tree, cause: TimelineEntry | None, at: datetime) -> None:
+        node, below = tree
+        producer, event_type = node.split("/")
+        entry = TimelineEntry(
+            event_type=event_type,
+            producer=producer,
+            event_id=UUID(int=chance.getrandbits(128)),
+            causation_id=cause.event_id if cause else None,
+            occurred_at=at,
+        )
+        entries.append(entry)
+        for effect in below:
+            walk(effect, entry, at + timedelta(milliseconds=chance.uniform(1, 80)))
+
+    for number, root in enumerate(roots):
+        walk(root, None, START + timedelta(milliseconds=300 * number))
+    chance.shuffle(entries)
+    return entries
+
+
+def links_of(roots: tuple[Tree, ...]) -> tuple[Counter[str], Counter[str]]:
+    """The nodes and the `cause -> effect` edges of the trees, counted."""
+    nodes: Counter[str] = Counter()
+    edges: Counter[str] = Counter()
+
+    def walk(tree: Tree) -> None:
+        node, below = tree
+        nodes[node] += 1
+        for effect in below:
+            edges[f"{node} -> {effect[0]}"] += 1
+            walk(effect)
+
+    for root in roots:
+        walk(root)
+    return nodes, edges
