@@ -5,7 +5,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from eventcollab.workflow import TimelineEntry
+from eventcollab.models import Order, OrderLine
+from eventcollab.workflow import Status, TimelineEntry, WorkflowState
 
 # A causation tree: a node (`producer/EventType`) and the trees of what it caused.
 Tree = tuple[str, tuple["Tree", ...]]
@@ -91,3 +92,17 @@ def links_of(roots: tuple[Tree, ...]) -> tuple[Counter[str], Counter[str]]:
     for root in roots:
         walk(root)
     return nodes, edges
+
+
+ORDER = Order.of("ann", (OrderLine(sku="PEN", quantity=1, unit_price=2),))
+
+
+def state_of(correlation_id: str, status: Status, timeline: list[TimelineEntry]) -> WorkflowState:
+    """A workflow as the tracker stores it, with these events (the order is a placeholder)."""
+    return WorkflowState(
+        correlation_id=correlation_id,
+        status=status,
+        waiting_for=None,
+        order=ORDER,
+        timeline=tuple(timeline),
+    )

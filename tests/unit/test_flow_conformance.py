@@ -4,29 +4,16 @@ import random
 from datetime import timedelta
 
 from builders import cancelled_path, declined_path, happy_path, timed_out_path
-from flows import PATHS, START, links_of, timeline_of
+from flows import PATHS, START, links_of, state_of, timeline_of
 from test_flow_map import entry
 
 from eventcollab.flowmap.causal import share_of
 from eventcollab.flowmap.conformance import deviations_of, marks
 from eventcollab.flowmap.from_log import map_of, workflows_of
-from eventcollab.models import Order, OrderLine
-from eventcollab.workflow import WorkflowState
 
-ORDER = Order.of("ann", (OrderLine(sku="PEN", quantity=1, unit_price=2),))
 DECLARED = frozenset(edge for roots in PATHS.values() for edge in links_of(roots)[1]) | {
     "orders/OrderPlaced -> orders/OrderRejected"
 }  # declared, never taken below
-
-
-def state(correlation_id: str, status: str, timeline: list) -> WorkflowState:  # type: ignore[type-arg]
-    return WorkflowState(
-        correlation_id=correlation_id,
-        status=status,  # type: ignore[arg-type]
-        waiting_for=None,
-        order=ORDER,
-        timeline=tuple(timeline),
-    )
 
 
 def test_edges_are_marked_expected_unexpected_or_never_seen() -> None:
@@ -42,7 +29,7 @@ def test_edges_are_marked_expected_unexpected_or_never_seen() -> None:
 def test_each_workflow_is_checked_for_each_deviation_with_exact_counts_and_samples() -> None:
     chance = random.Random(2)
     states = {
-        f"ok-{n}": state(f"ok-{n}", "completed", timeline_of(PATHS["completed"], chance))
+        f"ok-{n}": state_of(f"ok-{n}", "completed", timeline_of(PATHS["completed"], chance))
         for n in range(5)
     }
     # Shipping scheduled straight from the order, which no service declares.
@@ -62,10 +49,12 @@ def test_each_workflow_is_checked_for_each_deviation_with_exact_counts_and_sampl
         entry("StockReserved", "inventory", 22, 99, 5),
     ]
     states |= {
-        "strange": state("strange", "completed", strange),
-        "doubled": state("doubled", "rejected", doubled),
-        "orphaned": state("orphaned", "in_progress", orphaned),
-        "young": state("young", "in_progress", [entry("OrderPlaced", "orders", 31, None, 59_000)]),
+        "strange": state_of("strange", "completed", strange),
+        "doubled": state_of("doubled", "rejected", doubled),
+        "orphaned": state_of("orphaned", "in_progress", orphaned),
+        "young": state_of(
+            "young", "in_progress", [entry("OrderPlaced", "orders", 31, None, 59_000)]
+        ),
     }
 
     found = deviations_of(

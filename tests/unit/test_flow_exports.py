@@ -6,17 +6,13 @@ import random
 from datetime import timedelta
 
 from builders import cancelled_path, declined_path, happy_path
-from flows import START
+from flows import START, state_of
 from test_flow_map import entry
 
 from eventcollab.flowmap.conformance import deviations_of, marks
 from eventcollab.flowmap.export import COLUMNS, directly_follows, event_log_csv
 from eventcollab.flowmap.from_log import map_of, workflows_of
 from eventcollab.flowmap.report import as_json, render_text
-from eventcollab.models import Order, OrderLine
-from eventcollab.workflow import WorkflowState
-
-ORDER = Order.of("ann", (OrderLine(sku="PEN", quantity=1, unit_price=2),))
 
 
 def test_the_event_log_has_one_row_per_event_in_time_order_per_case() -> None:
@@ -47,13 +43,7 @@ def test_directly_follows_counts_what_came_next_by_time_not_by_cause() -> None:
         entry("PaymentRefunded", "payments", 3, 1, 9),
         entry("OrderCancelled", "orders", 4, 3, 20),
     ]
-    state = WorkflowState(
-        correlation_id="w",
-        status="cancelled",
-        waiting_for=None,
-        order=ORDER,
-        timeline=tuple(timeline),
-    )
+    state = state_of("w", "cancelled", timeline)
 
     assert directly_follows(
         {"w": state, "v": state.model_copy(update={"correlation_id": "v"})}

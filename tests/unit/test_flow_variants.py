@@ -4,7 +4,7 @@ import random
 from collections import Counter
 from uuid import UUID
 
-from flows import PATHS, timeline_of
+from flows import PATHS, state_of, timeline_of
 
 from eventcollab.flowmap.variants import (
     SAMPLES,
@@ -15,23 +15,19 @@ from eventcollab.flowmap.variants import (
     variant_id,
     variants_of,
 )
-from eventcollab.models import Order, OrderLine
-from eventcollab.workflow import WorkflowState
+from eventcollab.workflow import Status
 
-ORDER = Order.of("ann", (OrderLine(sku="PEN", quantity=1, unit_price=2),))
+STATUS_OF: dict[str, Status] = {
+    "completed": "completed",
+    "rejected": "rejected",
+    "cancelled": "cancelled",
+}
 
 
 def finished(name: str, number: int, chance: random.Random) -> Finished:
     timeline = timeline_of(PATHS[name], chance)
-    status = "completed" if name == "completed" else name
-    state = WorkflowState(
-        correlation_id=f"wf-{number:04d}",
-        status=status,  # type: ignore[arg-type]
-        waiting_for=None,
-        order=ORDER,
-        timeline=tuple(timeline),
-    )
-    done = finished_of(state)
+    status: Status = STATUS_OF[name]
+    done = finished_of(state_of(f"wf-{number:04d}", status, timeline))
     assert done is not None
     return done
 
@@ -107,13 +103,7 @@ def test_a_workflow_taken_out_leaves_its_variant_as_before() -> None:
 
 def test_a_running_workflow_has_no_variant_yet() -> None:
     timeline = timeline_of(PATHS["completed"], random.Random(2))
-    running = WorkflowState(
-        correlation_id="wf-1",
-        status="in_progress",
-        waiting_for=None,
-        order=ORDER,
-        timeline=tuple(timeline),
-    )
+    running = state_of("wf-1", "in_progress", timeline)
 
     assert finished_of(running) is None
 
