@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pydantic import Field
 
 from eventcollab.flowmap.causal import Share, ends_of
+from eventcollab.flowmap.change import Change
 from eventcollab.flowmap.sketch import Sketch
 from eventcollab.models import Frozen
 
@@ -30,6 +31,13 @@ class FlowMap(Frozen):
 
     def plus(self, share: Share) -> "FlowMap":
         return self.merge(of_share(share))
+
+    def changed(self, change: Change) -> "FlowMap":
+        """After one event of a workflow (flowmap.change): its share after minus before."""
+        # A share taken out counts one workflow less; the share added for it, one more.
+        counted = change.new_workflow or change.taken is not None
+        after = self.merge(of_share(change.added, workflows=int(counted)))
+        return after if change.taken is None else after.minus(change.taken)
 
     def minus(self, share: Share) -> "FlowMap":
         """Without a share that was added before (a workflow whose events changed)."""
@@ -63,9 +71,9 @@ class FlowMap(Frozen):
         return self.edges.get(edge, 0) / causes if causes else 0.0
 
 
-def of_share(share: Share) -> FlowMap:
+def of_share(share: Share, workflows: int = 1) -> FlowMap:
     return FlowMap(
-        workflows=1,
+        workflows=workflows,
         nodes=share.nodes,
         edges=share.edges,
         hops={edge: Sketch.of(ms) for edge, ms in share.hops.items()},
