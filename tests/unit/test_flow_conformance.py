@@ -9,7 +9,7 @@ from test_flow_map import entry
 
 from eventcollab.flowmap.causal import share_of
 from eventcollab.flowmap.conformance import deviations_of, marks
-from eventcollab.flowmap.from_log import map_of, workflows_of
+from eventcollab.flowmap.from_log import map_of, shares_of, workflows_of
 
 DECLARED = frozenset(edge for roots in PATHS.values() for edge in links_of(roots)[1]) | {
     "orders/OrderPlaced -> orders/OrderRejected"
@@ -58,7 +58,11 @@ def test_each_workflow_is_checked_for_each_deviation_with_exact_counts_and_sampl
     }
 
     found = deviations_of(
-        states, DECLARED, now=START + timedelta(minutes=1), grace=timedelta(seconds=30)
+        states,
+        shares_of(states),
+        DECLARED,
+        now=START + timedelta(minutes=1),
+        grace=timedelta(seconds=30),
     )
 
     assert {kind: f.samples for kind, f in found.items()} == {
@@ -79,11 +83,12 @@ def test_the_log_folds_into_the_same_workflows_and_map_in_any_order() -> None:
     chance = random.Random(4)
 
     states = workflows_of(events)
-    flow, variants = map_of(states)
+    flow, variants = map_of(states, shares_of(states))
     for _ in range(5):
         shuffled = chance.sample(events, len(events))
         assert workflows_of(shuffled) == states
-        assert map_of(workflows_of(shuffled)) == (flow, variants)
+        again = workflows_of(shuffled)
+        assert map_of(again, shares_of(again)) == (flow, variants)
 
     assert flow.workflows == len(paths)
     assert sum(flow.nodes.values()) == len({event.event_id for event in events})

@@ -11,7 +11,7 @@ from test_flow_map import entry
 
 from eventcollab.flowmap.conformance import deviations_of, marks
 from eventcollab.flowmap.export import COLUMNS, directly_follows, event_log_csv
-from eventcollab.flowmap.from_log import map_of, workflows_of
+from eventcollab.flowmap.from_log import map_of, shares_of, workflows_of
 from eventcollab.flowmap.report import as_json, render_text
 
 
@@ -56,10 +56,11 @@ def test_directly_follows_counts_what_came_next_by_time_not_by_cause() -> None:
 
 def test_the_report_marks_edges_and_gives_times_counters_deviations_and_variants() -> None:
     states = workflows_of([*happy_path(), *declined_path()])
-    flow, variants = map_of(states)
+    shares = shares_of(states)
+    flow, variants = map_of(states, shares)
     declared = set(flow.edges) - {"payments/PaymentDeclined -> orders/OrderRejected"}
     declared.add("payments/PaymentRefunded -> orders/OrderCancelled")
-    deviations = deviations_of(states, declared, START, timedelta(minutes=20))
+    deviations = deviations_of(states, shares, declared, START, timedelta(minutes=20))
 
     report = as_json(flow, marks(flow.edges, declared), variants, deviations)
     text = render_text(report)

@@ -72,16 +72,7 @@ class FlowMap(Frozen):
 
 
 def of_share(share: Share, workflows: int = 1) -> FlowMap:
-    return FlowMap(
-        workflows=workflows,
-        nodes=share.nodes,
-        edges=share.edges,
-        hops={edge: Sketch.of(ms) for edge, ms in share.hops.items()},
-        since_start={node: Sketch.of(ms) for node, ms in share.since_start.items()},
-        skewed=share.skewed,
-        orphans=share.orphans,
-        duplicates=share.duplicates,
-    )
+    return map_of_shares([share]).model_copy(update={"workflows": workflows})
 
 
 def merged(maps: Iterable[FlowMap]) -> FlowMap:

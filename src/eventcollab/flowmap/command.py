@@ -13,7 +13,7 @@ from eventcollab.audit.log import read_log
 from eventcollab.flowmap import declared, export, report
 from eventcollab.flowmap.causal import edge_of
 from eventcollab.flowmap.conformance import deviations_of, marks
-from eventcollab.flowmap.from_log import map_of, workflows_of
+from eventcollab.flowmap.from_log import map_of, shares_of, workflows_of
 from eventcollab.settings import Settings
 
 DEFAULT_GRACE = timedelta(minutes=20)  # longer than the longest step's deadline (15 min)
@@ -30,9 +30,10 @@ async def flow_report(settings: Settings, grace: timedelta, out: "Outputs") -> d
     """Read the log, map it, write what was asked for; the report as JSON."""
     decoded = decode(await read_log(settings))
     states = workflows_of(decoded.events)
-    flow, variants = map_of(states)
+    shares = shares_of(states)
+    flow, variants = map_of(states, shares)
     expected = expected_edges()
-    deviations = deviations_of(states, expected, now=datetime.now(UTC), grace=grace)
+    deviations = deviations_of(states, shares, expected, now=datetime.now(UTC), grace=grace)
     result = report.as_json(flow, marks(flow.edges, expected), variants, deviations)
     out.write(result, states)
     return result

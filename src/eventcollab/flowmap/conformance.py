@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Literal
 
-from eventcollab.flowmap.causal import share_of
+from eventcollab.flowmap.causal import Share
 from eventcollab.models import Frozen
 from eventcollab.workflow import TERMINAL, WorkflowState
 
@@ -47,6 +47,7 @@ class Found(Frozen):
 
 def deviations_of(
     states: Mapping[str, WorkflowState],
+    shares: Mapping[str, Share],
     expected: Iterable[str],
     now: datetime,
     grace: timedelta,
@@ -55,7 +56,8 @@ def deviations_of(
     expected = frozenset(expected)
     found: dict[Deviation, list[str]] = {kind: [] for kind in DEVIATIONS}
     for correlation_id in sorted(states):
-        for kind in deviations_in(states[correlation_id], expected, now, grace):
+        state, share = states[correlation_id], shares[correlation_id]
+        for kind in deviations_in(state, share, expected, now, grace):
             found[kind].append(correlation_id)
     return {
         kind: Found(workflows=len(ids), samples=tuple(ids[:SAMPLES])) for kind, ids in found.items()
@@ -63,9 +65,8 @@ def deviations_of(
 
 
 def deviations_in(
-    state: WorkflowState, expected: frozenset[str], now: datetime, grace: timedelta
+    state: WorkflowState, share: Share, expected: frozenset[str], now: datetime, grace: timedelta
 ) -> list[Deviation]:
-    share = share_of(state.timeline)
     kinds: list[Deviation] = []
     if any(edge not in expected for edge in share.edges):
         kinds.append("unexpected edge")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from eventcollab import workflow
 from eventcollab.flowmap.aggregate import FlowMap, map_of_shares
-from eventcollab.flowmap.causal import share_of
+from eventcollab.flowmap.causal import Share, share_of
 from eventcollab.flowmap.variants import Variants, finished_of, variants_of
 from eventcollab.models import WorkflowEvent
 from eventcollab.workflow import WorkflowState
@@ -24,7 +24,14 @@ def workflows_of(events: Iterable[WorkflowEvent]) -> dict[str, WorkflowState]:
     return dict(sorted(states.items()))
 
 
-def map_of(states: Mapping[str, WorkflowState]) -> tuple[FlowMap, Variants]:
-    flow = map_of_shares(share_of(state.timeline) for state in states.values())
+def shares_of(states: Mapping[str, WorkflowState]) -> dict[str, Share]:
+    """Each workflow's share of the map, computed once for the map and the conformance check."""
+    return {cid: share_of(state.timeline) for cid, state in states.items()}
+
+
+def map_of(
+    states: Mapping[str, WorkflowState], shares: Mapping[str, Share]
+) -> tuple[FlowMap, Variants]:
+    flow = map_of_shares(shares.values())
     finished = (finished_of(state) for state in states.values())
     return flow, variants_of(f for f in finished if f is not None)

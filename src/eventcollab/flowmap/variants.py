@@ -83,13 +83,7 @@ class Variants(Frozen):
     by_id: dict[str, Variant] = Field(default_factory=dict)
 
     def plus(self, finished: Finished) -> "Variants":
-        one = Variant(
-            path=finished.path,
-            workflows=1,
-            durations=Sketch.of([finished.duration_ms]),
-            samples=(finished.correlation_id,),
-        )
-        return self.merge(Variants(by_id={variant_id(finished.path): one}))
+        return self.merge(variants_of([finished]))
 
     def minus(self, finished: Finished) -> "Variants":
         key = variant_id(finished.path)
