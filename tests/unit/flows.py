@@ -106,3 +106,24 @@ def state_of(correlation_id: str, status: Status, timeline: list[TimelineEntry])
         order=ORDER,
         timeline=tuple(timeline),
     )
+
+
+def entry(kind: str, producer: str, number: int, cause: int | None, ms: float) -> TimelineEntry:
+    return TimelineEntry(
+        event_type=kind,
+        producer=producer,
+        event_id=UUID(int=number),
+        causation_id=None if cause is None else UUID(int=cause),
+        occurred_at=START + timedelta(milliseconds=ms),
+    )
+
+
+# A workflow with skewed, doubled and orphaned events, and a second, earlier start.
+ODD = [  # skewed, doubled and orphaned events, and a second, earlier start
+    entry("OrderPlaced", "orders", 1, None, 100),
+    entry("PaymentAuthorized", "payments", 2, 1, 90),
+    entry("PaymentAuthorized", "payments", 3, 1, 130),
+    entry("StockReserved", "inventory", 4, 3, 150),
+    entry("ShipmentScheduled", "shipping", 5, 99, 400),
+    entry("OrderPlaced", "orders", 6, None, 50),
+]

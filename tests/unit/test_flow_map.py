@@ -3,9 +3,8 @@
 import random
 from collections import Counter
 from datetime import timedelta
-from uuid import UUID
 
-from flows import PATHS, START, links_of, timeline_of
+from flows import PATHS, entry, links_of, timeline_of
 
 from eventcollab.flowmap.aggregate import FlowMap, map_of_shares, merged
 from eventcollab.flowmap.causal import ends_of, share_of
@@ -88,16 +87,6 @@ def test_hop_times_are_those_from_each_cause_to_its_effect() -> None:
     assert "orders/OrderPlaced" not in share.since_start
     sketch = map_of([timeline]).hops["orders/OrderPlaced -> payments/PaymentAuthorized"]
     assert sketch.count == 1 and abs((sketch.quantile(0.5) or 0) - hop) <= 0.01 * hop
-
-
-def entry(kind: str, producer: str, number: int, cause: int | None, ms: float) -> TimelineEntry:
-    return TimelineEntry(
-        event_type=kind,
-        producer=producer,
-        event_id=UUID(int=number),
-        causation_id=None if cause is None else UUID(int=cause),
-        occurred_at=START + timedelta(milliseconds=ms),
-    )
 
 
 def test_skewed_duplicate_and_orphan_events_are_counted_exactly() -> None:

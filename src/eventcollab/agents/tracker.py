@@ -27,6 +27,7 @@ def record_step(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
     if after is None:
         return  # seen already: nothing changes
     work.save("workflows", key, after)
+    work.note(key, event.event_id)  # for the flow map (flowmap.live)
     reindex(work, index.changes(before, after))
 
 

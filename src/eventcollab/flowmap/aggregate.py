@@ -7,12 +7,11 @@ are equal values with identical JSON, whichever way they were summed.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import Field
 
 from eventcollab.flowmap.causal import Share, ends_of
-from eventcollab.flowmap.change import Change
 from eventcollab.flowmap.sketch import Sketch
 from eventcollab.models import Frozen
 
@@ -32,25 +31,24 @@ class FlowMap(Frozen):
     def plus(self, share: Share) -> "FlowMap":
         return self.merge(of_share(share))
 
-    def changed(self, change: Change) -> "FlowMap":
-        """After one event of a workflow (flowmap.change): its share after minus before."""
-        # A share taken out counts one workflow less; the share added for it, one more.
-        counted = change.new_workflow or change.taken is not None
-        after = self.merge(of_share(change.added, workflows=int(counted)))
-        return after if change.taken is None else after.minus(change.taken)
-
     def minus(self, share: Share) -> "FlowMap":
         """Without a share that was added before (a workflow whose events changed)."""
-        taken = of_share(share)
+        return self.less([share])
+
+    def less(self, shares: Sequence[Share]) -> "FlowMap":
+        """Without many shares that were added before, each sketch changed once."""
+        if not shares:
+            return self
+        taken = map_of_shares(shares)
         return FlowMap(
-            workflows=self.workflows - 1,
+            workflows=self.workflows - taken.workflows,
             nodes=counted(self.nodes, taken.nodes, -1),
             edges=counted(self.edges, taken.edges, -1),
-            hops=without(self.hops, share.hops),
-            since_start=without(self.since_start, share.since_start),
-            skewed=self.skewed - share.skewed,
-            orphans=self.orphans - share.orphans,
-            duplicates=self.duplicates - share.duplicates,
+            hops=without(self.hops, values_of(share.hops for share in shares)),
+            since_start=without(self.since_start, values_of(s.since_start for s in shares)),
+            skewed=self.skewed - taken.skewed,
+            orphans=self.orphans - taken.orphans,
+            duplicates=self.duplicates - taken.duplicates,
         )
 
     def merge(self, other: "FlowMap") -> "FlowMap":
@@ -100,7 +98,7 @@ def joined(a: Mapping[str, Sketch], b: Mapping[str, Sketch]) -> dict[str, Sketch
 
 
 def without(
-    sketches: Mapping[str, Sketch], taken: Mapping[str, tuple[float, ...]]
+    sketches: Mapping[str, Sketch], taken: Mapping[str, Sequence[float]]
 ) -> dict[str, Sketch]:
     out = dict(sketches)
     for key, values in taken.items():
@@ -112,6 +110,14 @@ def without(
         else:
             del out[key]
     return dict(sorted(out.items()))
+
+
+def values_of(parts: Iterable[Mapping[str, tuple[float, ...]]]) -> dict[str, list[float]]:
+    values: dict[str, list[float]] = {}
+    for part in parts:
+        for key, ms in part.items():
+            values.setdefault(key, []).extend(ms)
+    return values
 
 
 def map_of_shares(shares: Iterable[Share]) -> FlowMap:

@@ -11,19 +11,11 @@ from faust.cli import option
 from eventcollab.audit.decoded import decode
 from eventcollab.audit.log import read_log
 from eventcollab.flowmap import declared, export, report
-from eventcollab.flowmap.causal import edge_of
 from eventcollab.flowmap.conformance import deviations_of, marks
 from eventcollab.flowmap.from_log import map_of, shares_of, workflows_of
 from eventcollab.settings import Settings
 
 DEFAULT_GRACE = timedelta(minutes=20)  # longer than the longest step's deadline (15 min)
-
-
-def expected_edges() -> frozenset[str]:
-    return frozenset(
-        edge_of(declared.named(cause), declared.named(effect))
-        for cause, effect in declared.expected_edges()
-    )
 
 
 async def flow_report(settings: Settings, grace: timedelta, out: "Outputs") -> dict[str, Any]:
@@ -32,7 +24,7 @@ async def flow_report(settings: Settings, grace: timedelta, out: "Outputs") -> d
     states = workflows_of(decoded.events)
     shares = shares_of(states)
     flow, variants = map_of(states, shares)
-    expected = expected_edges()
+    expected = declared.expected_names()
     deviations = deviations_of(states, shares, expected, now=datetime.now(UTC), grace=grace)
     result = report.as_json(flow, marks(flow.edges, expected), variants, deviations)
     out.write(result, states)

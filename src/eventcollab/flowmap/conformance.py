@@ -67,12 +67,19 @@ def deviations_of(
 def deviations_in(
     state: WorkflowState, share: Share, expected: frozenset[str], now: datetime, grace: timedelta
 ) -> list[Deviation]:
-    kinds: list[Deviation] = []
-    if any(edge not in expected for edge in share.edges):
-        kinds.append("unexpected edge")
+    kinds = shown_by(share, expected)
     started = min(entry.occurred_at for entry in state.timeline)
     if state.status not in TERMINAL and now - started > grace:
         kinds.append("missing terminal")
+    return kinds
+
+
+def shown_by(share: Share, expected: frozenset[str]) -> list[Deviation]:
+    """The deviations a workflow's events show, whenever it is asked (unlike a missing
+    terminal, which depends on the time)."""
+    kinds: list[Deviation] = []
+    if any(edge not in expected for edge in share.edges):
+        kinds.append("unexpected edge")
     if share.duplicates:
         kinds.append("duplicate")
     if share.orphans:

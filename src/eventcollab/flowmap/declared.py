@@ -20,6 +20,7 @@ from pathlib import Path
 
 from eventcollab import deadlines
 from eventcollab.domain import Reactions, emitted, inventory, orders, payments, shipping
+from eventcollab.flowmap.causal import ARROW
 from eventcollab.workflow import OUTCOMES
 
 Node = tuple[str, str]  # (producer, event type), as a TimelineEntry has them
@@ -66,6 +67,12 @@ def expected_edges() -> frozenset[Edge]:
         if cause[1] == cause_type
         for effect in effects
     )
+
+
+@cache
+def expected_names() -> frozenset[str]:
+    """The expected edges as the map names them, `cause -> effect`."""
+    return frozenset(f"{named(cause)}{ARROW}{named(effect)}" for cause, effect in expected_edges())
 
 
 def terminal_types() -> frozenset[str]:

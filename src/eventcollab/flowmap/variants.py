@@ -9,7 +9,7 @@ a sequence, so their timing never makes two variants of one path.
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 from pydantic import Field
@@ -17,7 +17,7 @@ from pydantic import Field
 from eventcollab.flowmap.causal import node_of
 from eventcollab.flowmap.sketch import Sketch
 from eventcollab.models import Frozen
-from eventcollab.workflow import TERMINAL, TimelineEntry, WorkflowState
+from eventcollab.workflow import TERMINAL, Status, TimelineEntry, WorkflowState
 
 
 def path_of(timeline: Iterable[TimelineEntry]) -> str:
@@ -61,13 +61,17 @@ class Finished(Frozen):
 
 def finished_of(state: WorkflowState) -> Finished | None:
     """None while the workflow runs: only a finished workflow has taken a whole path."""
-    if state.status not in TERMINAL or not state.timeline:
+    return finished_in(state.correlation_id, state.timeline, state.status)
+
+
+def finished_in(
+    correlation_id: str, timeline: Sequence[TimelineEntry], status: Status
+) -> Finished | None:
+    if status not in TERMINAL or not timeline:
         return None
-    times = [entry.occurred_at for entry in state.timeline]
+    times = [entry.occurred_at for entry in timeline]
     duration = (max(times) - min(times)).total_seconds() * 1000
-    return Finished(
-        correlation_id=state.correlation_id, path=path_of(state.timeline), duration_ms=duration
-    )
+    return Finished(correlation_id=correlation_id, path=path_of(timeline), duration_ms=duration)
 
 
 class Variant(Frozen):

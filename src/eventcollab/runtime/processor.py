@@ -31,6 +31,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
@@ -59,6 +60,7 @@ from eventcollab.topics import DEAD_LETTERS
 log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
 Changes: TypeAlias = dict[int, dict[bytes, bytes | None]]
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 Handler = Callable[[Work, Record], None]
@@ -67,6 +69,8 @@ Handler = Callable[[Work, Record], None]
 Ticker = Callable[[Work, datetime], None]
 # Told the table keys of each write to the store, or None when partitions were taken away.
 Observer = Callable[[Iterable[bytes] | None], None]
+# Told each stored unit's notes (Work.note), right after the store has them.
+Keeper = Callable[[Work], None]
 
 # A unit of work stops taking records once one partition's state changes reach this size, so
 # they fit one record batch (see kafka.MAX_BATCH_BYTES).
@@ -126,6 +130,8 @@ class Processor(Service):
         self.owners: Owners = {}
         self.url = ""  # this worker's web URL, which the other members forward queries to
         self.observers: list[Observer] = []
+        self.keepers: list[Keeper] = []
+        self.running_in: asyncio.AbstractEventLoop | None = None
         self.rebalancing = True
         self.finished: dict[TopicPartition, int] = {}  # offsets after what was finished
         self.uncommitted: dict[TopicPartition, int] = {}  # finished, not yet committed
@@ -149,6 +155,7 @@ class Processor(Service):
         return self
 
     async def on_start(self) -> None:
+        self.running_in = asyncio.get_running_loop()
         # The client id names the worker, so the group's members show who runs the processor.
         client_id = f"{self.settings.worker_id}/{self.spec.name}"
         assignor = locating_assignor(self.url, self.learn_owners)
@@ -284,6 +291,9 @@ class Processor(Service):
                 self.store.partition(number).write(changes, reached[number])
             for observe in self.observers:
                 observe(key for changes in work.changes.values() for key in changes)
+        if work.notes:
+            for kept in self.keepers:
+                kept(work)
         self.counts = self.counts.plus(work)
         if work.done:
             self.finished.update(work.done)
@@ -330,6 +340,22 @@ class Processor(Service):
             number: meta.offset + len(changes[number])
             for number, meta in zip(pending, metadata, strict=True)
         }
+
+    def reading(self, read: Callable[[Work], T]) -> "Future[dict[int, T]]":
+        """`read` on each owned partition, from another thread: run in the processor's loop
+        between two units of work, so it sees the store and what was told to the keepers at
+        one and the same point."""
+        assert self.running_in is not None, "the processor has not started"
+        return asyncio.run_coroutine_threadsafe(self.read_owned(read), self.running_in)
+
+    async def read_owned(self, read: Callable[[Work], T]) -> dict[int, T]:
+        async with self.lock:
+            found: dict[int, T] = {}
+            for partition in sorted(self.owned):
+                work = Work(self.store, UNIT_BYTES)
+                work.on(partition)
+                found[partition] = read(work)
+            return found
 
     def learn_owners(self, owners: Owners) -> None:
         self.owners = owners

@@ -59,8 +59,12 @@ class Work:
         self.retried = 0  # attempts after the first
         # Since the last savepoint: outputs before `mark` stay; `undo` holds what each save or
         # delete replaced, so that a handler that raised leaves no trace in the unit.
+        # What handlers noted for the processor's views (runtime.processor.Keeper), per
+        # partition: told once the unit is stored.
+        self.notes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
         self.mark = 0
         self.mark_bytes = 0
+        self.mark_notes = 0
         self.undo: list[tuple[bytes, object, object]] = []
 
     def take(self, tp: TopicPartition) -> None:
@@ -87,6 +91,7 @@ class Work:
         """Before each record: what its handler saves and emits can be taken back whole."""
         self.mark = len(self.outputs)
         self.mark_bytes = self.changed_bytes[self.partition]
+        self.mark_notes = len(self.notes[self.partition])
         if self.undo:
             self.undo.clear()
 
@@ -99,6 +104,7 @@ class Work:
             restore(states, stored, state)
         self.undo.clear()
         self.changed_bytes[self.partition] = self.mark_bytes
+        del self.notes[self.partition][self.mark_notes :]
         if not changes:  # nothing of this partition to write: no empty batch to the changelog
             del self.changes[self.partition]
             self.states.pop(self.partition, None)
@@ -151,6 +157,11 @@ class Work:
         partition = self.partition
         before = self.changes[partition].get(stored, ABSENT)
         self.undo.append((stored, before, self.states[partition].get(stored, ABSENT)))
+
+    def note(self, key: str, what: Any) -> None:
+        """Tell the processor's views about `key` once this unit is stored (not before: a unit
+        that fails is read again, and a view must see only what the store holds)."""
+        self.notes[self.partition].append((key, what))
 
     def emit(self, topic: str, key: str, value: BaseModel) -> None:
         self.outputs.append((topic, key, encode(value)))

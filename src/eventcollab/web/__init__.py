@@ -12,12 +12,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from eventcollab.flowmap import declared
+from eventcollab.flowmap.live import FlowView
 from eventcollab.runtime.kafka import new_producer
 from eventcollab.runtime.worker import Runtime
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
 from eventcollab.web.ask import TrackerClient
 from eventcollab.web.cancel import CancelIntake
+from eventcollab.web.flow import FlowPages
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
@@ -65,6 +68,8 @@ def application(
         dashboard = Dashboard(lists, orders_url)
         app.router.add_get("/", dashboard.get)
         app.router.add_get("/search", dashboard.search)
+        flow = FlowPages(tracker, lists, FlowView(declared.expected_names()))
+        app.router.add_get("/flow", flow.get)
         steps = WorkflowSteps(tracker, watchers, forwarder)
         app.router.add_get("/workflows/{correlation_id}/events", steps.get)
     if "inventory" in settings.services:

@@ -9,7 +9,7 @@ list presented as the whole.
 import asyncio
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, get_args
@@ -26,6 +26,7 @@ from eventcollab.web.forward import FORWARDED, Forwarder
 from eventcollab.workflow import Status
 
 STATUSES: tuple[Status, ...] = get_args(Status)
+Covered = tuple[list[int], Any]  # the partitions a worker's part covers, and the part
 DEFAULT_LIMIT, MAX_LIMIT = 20, 500
 MINUTES = 15  # of finished workflows per minute in the stats
 OLDEST = 10  # in-progress workflows in the stats
@@ -183,14 +184,31 @@ class Lists:
         """Every owner's part (asked with `?scope=local`), checked to cover each partition once;
         or, when `local`, this worker's part alone with the partitions it covers."""
         tracker = self.tracker
+
+        async def own() -> Covered:
+            return sorted(tracker.owned), mine()
+
+        return await self.gathered(path, query, own, local)
+
+    async def gathered(
+        self,
+        path: str,
+        query: Mapping[str, str],
+        own: Callable[[], Awaitable[Covered]],
+        local: bool,
+    ) -> Any:
+        """As `everywhere`, with this worker's part and the partitions it covers from `own`."""
+        tracker = self.tracker
         if not tracker.serving:
             return error(503, "workflow state is recovering")
         if local:
-            return {"partitions": sorted(tracker.owned), "part": mine()}
+            partitions, part = await own()
+            return {"partitions": partitions, "part": part}
         others = sorted(set(tracker.owners.values()) - {self.forwarder.me})
         asked = dict(query) | {"scope": "local"}
         answers = await asyncio.gather(*(self.part_of(peer, path, asked) for peer in others))
-        parts = [{"partitions": sorted(tracker.owned), "part": mine()}]
+        partitions, part = await own()
+        parts = [{"partitions": partitions, "part": part}]
         for answer in answers:
             if isinstance(answer, web.Response):
                 return answer

@@ -1,0 +1,69 @@
+"""The flow map of the partitions a tracker worker owns, kept in memory while anyone looks.
+
+The map is derived from the tracker's table, never stored: a partition's map is built by folding
+its stored workflows the first time it is asked for, then moved on by the workflows that changed
+since (flowmap.partition). The tracker's handler notes each event it stores (`Work.note`); the
+processor tells the view once the unit is stored, and the view reads the states in the
+processor's own loop (`Processor.reading`), so what it folds and what it was told always agree.
+
+A worker that restores its table from the changelog, or takes over partitions, builds their maps
+again from what it restored: the map survives anything the table survives. When nobody has
+asked for a partition's map for a long while, its notes would pile up: past `NOTED` changed
+workflows the partition's map is dropped and built again on the next request.
+"""
+
+from uuid import UUID
+
+from eventcollab.flowmap.partition import Moved, PartitionFlow, folded, updated
+from eventcollab.runtime.work import Work
+from eventcollab.workflow import WorkflowState
+
+TABLE = "workflows"
+NOTED = 50_000  # changed workflows per partition, waiting to be counted
+
+
+class FlowView:
+    """Called in the tracker processor's loop only: as its keeper, observer and reader."""
+
+    def __init__(self, expected: frozenset[str], noted: int = NOTED) -> None:
+        self.expected = expected
+        self.noted = noted
+        self.parts: dict[int, PartitionFlow] = {}  # the partitions built
+        self.changed: dict[int, dict[str, set[UUID]]] = {}  # their new events, not counted yet
+
+    def kept(self, work: Work) -> None:
+        for partition, notes in work.notes.items():
+            changed = self.changed.get(partition)
+            if changed is None:
+                continue  # not built: it will be built from the store when asked for
+            for correlation_id, event_id in notes:
+                changed.setdefault(correlation_id, set()).add(event_id)
+            if len(changed) > self.noted:
+                self.drop(partition)
+
+    def observe(self, keys: object) -> None:
+        if keys is None:  # partitions taken away: whichever come back are built again
+            self.parts.clear()
+            self.changed.clear()
+
+    def drop(self, partition: int) -> None:
+        self.parts.pop(partition, None)
+        self.changed.pop(partition, None)
+
+    def current(self, work: Work) -> PartitionFlow:
+        """The map of the partition in hand, as its stored workflows are now."""
+        partition = work.partition
+        part = self.parts.get(partition)
+        if part is None:
+            stored = (WorkflowState.model_validate_json(raw) for _, raw in work.scan(TABLE))
+            part = folded(stored, self.expected)
+        else:
+            moved = []
+            for correlation_id, fresh in self.changed[partition].items():
+                state = work.load(TABLE, correlation_id, WorkflowState)
+                if state is not None:
+                    moved.append(Moved(state, frozenset(fresh)))
+            part = updated(part, moved, self.expected)
+        self.parts[partition] = part
+        self.changed[partition] = {}
+        return part

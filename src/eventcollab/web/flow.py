@@ -1,0 +1,84 @@
+"""GET /flow: the flow map of every workflow the tracker holds, merged over its workers.
+
+Each tracker worker answers for the partitions it owns from its live view (flowmap.live); the
+worker asked merges the parts (maps and variants are sums, deviations are sets of ids). The
+answer covers every workflow stored when each worker read its part.
+"""
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aiohttp import web
+
+from eventcollab.flowmap import declared, report
+from eventcollab.flowmap.aggregate import FlowMap, merged
+from eventcollab.flowmap.conformance import SAMPLES, Deviation, Found, marks
+from eventcollab.flowmap.live import FlowView
+from eventcollab.flowmap.partition import PartitionFlow, found
+from eventcollab.flowmap.variants import Variants
+from eventcollab.runtime.processor import Processor
+from eventcollab.web.lists import Covered, Lists, json_response
+
+
+class Whole:
+    """The merged map, its variants and deviations."""
+
+    def __init__(self, flow: FlowMap, variants: Variants, deviations: dict[Deviation, Found]):
+        self.flow, self.variants, self.deviations = flow, variants, deviations
+
+    def as_json(self) -> dict[str, Any]:
+        marked = marks(self.flow.edges, declared.expected_names())
+        return report.as_json(self.flow, marked, self.variants, self.deviations)
+
+
+def part_json(parts: Iterable[PartitionFlow]) -> dict[str, Any]:
+    parts = list(parts)
+    return {
+        "map": merged(p.flow for p in parts).model_dump(mode="json"),
+        "variants": merged_variants(p.variants for p in parts).model_dump(mode="json"),
+        "deviations": {k: v.model_dump(mode="json") for k, v in found(parts).items()},
+    }
+
+
+def merged_variants(all_variants: Iterable[Variants]) -> Variants:
+    total = Variants()
+    for variants in all_variants:
+        total = total.merge(variants)
+    return total
+
+
+def whole_of(parts: list[Mapping[str, Any]]) -> Whole:
+    flow = merged(FlowMap.model_validate(p["map"]) for p in parts)
+    variants = merged_variants(Variants.model_validate(p["variants"]) for p in parts)
+    deviations: dict[Deviation, Found] = {}
+    for part in parts:
+        for kind, one in part["deviations"].items():
+            had = deviations.get(kind, Found(workflows=0, samples=()))
+            deviations[kind] = Found(
+                workflows=had.workflows + one["workflows"],
+                samples=tuple(sorted({*had.samples, *one["samples"]})[:SAMPLES]),
+            )
+    return Whole(flow, variants, deviations)
+
+
+class FlowPages:
+    def __init__(self, tracker: Processor, lists: Lists, view: FlowView) -> None:
+        self.tracker, self.lists, self.view = tracker, lists, view
+        tracker.keepers.append(view.kept)
+        tracker.observers.append(view.observe)
+
+    async def own(self) -> Covered:
+        parts = await asyncio.wrap_future(self.tracker.reading(self.view.current))
+        return sorted(parts), part_json(parts.values())
+
+    async def whole(self, query: Mapping[str, str], local: bool = False) -> Any:
+        """The merged map (or this worker's part when `local`), or an error response."""
+        return await self.lists.gathered("/flow", query, self.own, local)
+
+    async def get(self, request: web.Request) -> web.Response:
+        local = request.query.get("scope") == "local"
+        parts = await self.whole(request.query, local)
+        if isinstance(parts, web.Response) or local:
+            return parts if isinstance(parts, web.Response) else json_response(parts)
+        return json_response(whole_of(parts).as_json())

@@ -1,0 +1,115 @@
+"""The live view: what it serves is always the fold of what the store holds."""
+
+import random
+
+from flows import ORDER, PATHS, timeline_of
+
+from eventcollab import workflow
+from eventcollab.flowmap import declared
+from eventcollab.flowmap.live import TABLE, FlowView
+from eventcollab.flowmap.partition import PartitionFlow, folded
+from eventcollab.runtime.memory import MemoryStore
+from eventcollab.runtime.work import Work
+from eventcollab.workflow import TimelineEntry, WorkflowState
+
+EXPECTED = declared.expected_names()
+
+
+class Tracker:
+    """A store, units of work that fold events into it, and a view told what each unit stored."""
+
+    def __init__(self, view: FlowView) -> None:
+        self.store, self.view = MemoryStore(), view
+        self.states: dict[int, dict[str, WorkflowState]] = {}
+
+    def unit(self, events: list[tuple[int, str, TimelineEntry]], failing: str = "") -> None:
+        work = Work(self.store, 1 << 20)
+        for partition, cid, entry in events:
+            work.on(partition)
+            work.savepoint()
+            before = work.load(TABLE, cid, WorkflowState)
+            after = workflow.applied(before, entry, cid, ORDER)
+            if after is None:
+                continue
+            work.save(TABLE, cid, after)
+            work.note(cid, entry.event_id)
+            if cid == failing:  # a handler that raised after noting: taken back whole
+                work.rollback()
+                continue
+            self.states.setdefault(partition, {})[cid] = after
+        self.store.write(work.changes)
+        self.view.kept(work)
+
+    def served(self, partition: int) -> PartitionFlow:
+        work = Work(self.store, 1 << 20)
+        work.on(partition)
+        return self.view.current(work)
+
+    def expected(self, partition: int) -> PartitionFlow:
+        return folded(self.states.get(partition, {}).values(), EXPECTED)
+
+
+def same(a: PartitionFlow, b: PartitionFlow) -> bool:
+    return a.flow == b.flow and a.variants == b.variants and a.deviant == b.deviant
+
+
+def events(chance: random.Random) -> list[tuple[int, str, TimelineEntry]]:
+    found = [
+        (n % 2, f"{name}-{n}", e)
+        for name, roots in PATHS.items()
+        for n in range(4)
+        for e in timeline_of(roots, chance)
+    ]
+    chance.shuffle(found)
+    return found
+
+
+def test_served_after_every_unit_is_the_fold_of_the_store() -> None:
+    chance = random.Random(3)
+    tracker = Tracker(FlowView(EXPECTED))
+    todo = events(chance)
+    while todo:
+        size = chance.randint(1, 6)
+        tracker.unit(todo[:size])
+        todo = todo[size:]
+        if chance.random() < 0.5:  # asked now and then: between asks the view only takes notes
+            for partition in (0, 1):
+                assert same(tracker.served(partition), tracker.expected(partition))
+    assert tracker.served(0).flow.workflows + tracker.served(1).flow.workflows == 12
+
+
+def test_a_rolled_back_event_never_reaches_the_map() -> None:
+    chance = random.Random(5)
+    tracker = Tracker(FlowView(EXPECTED))
+    first, *rest = [e for e in events(chance) if e[0] == 0]
+    tracker.unit([first])
+    assert same(tracker.served(0), tracker.expected(0))
+    tracker.unit(rest, failing=first[1])
+    assert same(tracker.served(0), tracker.expected(0))
+
+
+def test_a_partition_noted_too_long_unasked_is_dropped_and_built_again() -> None:
+    chance = random.Random(9)
+    view = FlowView(EXPECTED, noted=2)
+    tracker = Tracker(view)
+    todo = events(chance)
+    tracker.unit(todo[:3])
+    tracker.served(0), tracker.served(1)
+    tracker.unit(todo[3:])  # more than 2 workflows changed on each partition
+    assert view.parts == {} and view.changed == {}
+    assert same(tracker.served(0), tracker.expected(0))
+    assert same(tracker.served(1), tracker.expected(1))
+
+
+def test_partitions_taken_away_are_forgotten_and_built_again_from_the_store() -> None:
+    chance = random.Random(11)
+    view = FlowView(EXPECTED)
+    tracker = Tracker(view)
+    todo = events(chance)
+    tracker.unit(todo[:10])
+    tracker.served(0)
+    view.observe(None)
+    assert view.parts == {}
+    tracker.unit(todo[10:])
+    assert view.changed == {}  # nothing noted for a partition not built
+    assert same(tracker.served(0), tracker.expected(0))
