@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 from builders import fold, timed_out_path
 from flows import PATHS, START, state_of, timeline_of
-from tracked import ended
+from tracked import ended, waiting
 
 from eventcollab.flowmap.drill import CausalTree, form, on_edge, on_node, tree_of
 from eventcollab.flowmap.variants import path_of
@@ -52,8 +52,9 @@ def test_the_workflows_that_took_an_edge_are_listed_slowest_first_by_their_hop()
 def test_the_failed_workflows_of_an_edge_are_those_that_ended_rejected_or_cancelled() -> None:
     states = ended(random.Random(2), 90, timedelta(minutes=5))
     timed_out = fold(timed_out_path())  # cancelled when shipping missed its deadline
-    states.append(timed_out)
-    took = [s for s in states if s.status in ("completed", "cancelled")]
+    running = waiting(random.Random(3), "running", 2, 0)  # paid, waiting for its stock
+    states += [timed_out, running]
+    took = [s for s in states if s.status in ("completed", "cancelled", "in_progress")]
     cancelled = {s.correlation_id for s in took if s.status == "cancelled"}
 
     drilled = on_edge(states, PAID)
@@ -196,3 +197,20 @@ def test_a_skewed_hop_is_clamped_and_flagged_and_an_orphan_is_a_root_of_its_own(
         (2, 0.0, True),
         (3, 30.0, False),
     ]
+
+
+def test_a_workflow_that_took_an_edge_twice_is_listed_once_with_its_slower_hop() -> None:
+    twice = state_of(
+        "twice",
+        "in_progress",
+        [
+            entry("OrderPlaced", "orders", 1, None, 0),
+            entry("PaymentAuthorized", "payments", 2, 1, 10),
+            entry("PaymentAuthorized", "payments", 3, 1, 30),  # the same effect again
+        ],
+    )
+
+    drilled = on_edge([twice], PAID)
+
+    assert drilled.took.count == 1
+    assert [(d.correlation_id, d.ms) for d in drilled.took.slowest] == [("twice", 30.0)]
