@@ -93,7 +93,7 @@ def test_the_stuck_of_two_disjoint_parts_merged_equal_the_stuck_of_the_whole() -
         chance.shuffle(states)
         cut = chance.randint(0, len(states))
         parts = [
-            stuck_of(part, LIMITS, 0.5, NOW, listed=7) for part in (states[:cut], states[cut:])
+            stuck_of(half, LIMITS, 0.5, NOW, listed=7) for half in (states[:cut], states[cut:])
         ]
 
         assert parts[0].merge(parts[1], listed=7) == whole

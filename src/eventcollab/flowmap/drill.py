@@ -2,7 +2,7 @@
 workflow to its causation tree with the time of each hop.
 
 The lists are bounded and the counts exact; each partition answers for its own workflows and the
-answers merge (the slowest of the union are among the slowest of each part). Hop times are the
+answers merge (the slowest of the union are among the slowest of each set). Hop times are the
 map's own (flowmap.causal), so a workflow listed as slow is one the map's quantiles counted.
 """
 

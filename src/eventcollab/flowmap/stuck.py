@@ -6,7 +6,7 @@ ratio) of that step's deadline, so a reader sees it before the deadline cancels 
 without a deadline is never stuck. The answer is a function of the stored states and the time,
 so a workflow that moves on (another step, or its end) leaves the list by itself. Each partition
 answers for its own workflows and the answers merge: counts add, and the longest waits of the
-union are among the longest of each part.
+union are among the longest of each set.
 """
 
 from collections import defaultdict
@@ -58,7 +58,7 @@ class Stuck(Frozen):
 
 
 def longest(waiting: Iterable[Waiting], listed: int) -> tuple[Waiting, ...]:
-    # Ties by id: the same list whichever part each came from.
+    # Ties by id: the same list whichever set each came from.
     return tuple(sorted(waiting, key=lambda w: (-w.waited_ms, w.correlation_id))[:listed])
 
 
