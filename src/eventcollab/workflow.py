@@ -18,6 +18,7 @@ events seen, never on which came last, and the timeline is kept sorted by occurr
 events give the same state in any order.
 """
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 from uuid import UUID
@@ -136,9 +137,15 @@ def applied(
 def as_of(state: WorkflowState, instant: datetime) -> WorkflowState | None:
     """The state the tracker would have stored had it seen only the steps that occurred at or
     before `instant` (None when none had): the same fold, over the timeline's entries."""
+    return refolded(state, lambda entry: entry.occurred_at <= instant)
+
+
+def refolded(state: WorkflowState, kept: Callable[[TimelineEntry], bool]) -> WorkflowState | None:
+    """The state the tracker would have stored had it seen only the `kept` steps (None when it
+    keeps none), folded again so that status, awaited step and late marks follow from them."""
     folded: WorkflowState | None = None
     for entry in state.timeline:
-        if entry.occurred_at <= instant:
+        if kept(entry):
             # Late marks are the fold's to make again, from the steps it has seen.
             fresh = entry.model_copy(update={"late": False}) if entry.late else entry
             folded = applied(folded, fresh, state.correlation_id, state.order) or folded
