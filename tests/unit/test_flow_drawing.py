@@ -224,3 +224,25 @@ def test_the_sample_drawing_is_a_thousand_workflows_with_each_mark(capsys) -> No
     marks = {g.attrib["data-mark"] for g in drawn(svg, "edge").values()}
     assert marks == {"expected", "unexpected", "never seen"}
     assert "1000 workflows" in svg and "data-stuck" in svg
+
+
+def test_a_loop_an_edge_within_a_layer_and_one_running_up_are_drawn_ending_at_their_effect() -> (
+    None
+):
+    loop = "payments/PaymentAuthorized -> payments/PaymentAuthorized"
+    across = "orders/OrderPlaced -> orders/CancelRequested"  # both in the first layer
+    upward = "orders/OrderCompleted -> orders/OrderPlaced"
+    flow = generated(9, workflows=30).merge(FlowMap(edges={loop: 1, across: 2, upward: 3}))
+
+    svg = svg_of(flow)
+
+    nodes, edges = drawn(svg, "node"), drawn(svg, "edge")
+    for edge in (loop, across, upward):
+        assert edges[edge].attrib["data-mark"] == "unexpected"
+        (path,) = edges[edge].iter(f"{SVG}path")
+        *_, end = path.attrib["d"].split()
+        x, y = (float(v) for v in end.split(","))
+        box = rect_of(nodes[edge.partition(" -> ")[2]], "box")
+        # The arrowhead (10 px) reaches from the line's end to the effect's box.
+        assert box[0] - 10 <= x <= box[0] + box[2] + 10 and box[1] - 10 <= y <= box[1] + box[3] + 10
+    assert overlapping({n: rect_of(g, "box") for n, g in nodes.items()}) == []
