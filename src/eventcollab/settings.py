@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     deadline_schedule_seconds: float = Field(default=900.0, gt=0)
     # How often the tracker looks for overdue steps on its partitions.
     deadline_check_seconds: float = Field(default=1.0, gt=0)
+    # The flow map shows a workflow as stuck after its awaited step has taken this share of
+    # the step's deadline: a warning before the deadline cancels the order.
+    flow_stuck_ratio: float = Field(default=0.5, gt=0, le=1)
     # A killed worker's partitions move to the survivors only after this many seconds.
     session_timeout: float = Field(default=10.0, gt=0)
     # A handler that raises may meet a passing fault: it is tried this many times in all on

@@ -10,7 +10,6 @@ from flows import PATHS, timeline_of
 from eventcollab.flowmap import declared, sample
 from eventcollab.flowmap.aggregate import FlowMap, map_of_shares, merged
 from eventcollab.flowmap.causal import share_of
-from eventcollab.flowmap.command import expected_edges
 from eventcollab.flowmap.drawing import COLOURS, main, svg_of
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -63,7 +62,7 @@ def test_every_declared_node_and_edge_is_drawn_with_its_count_and_mark() -> None
         count = flow.nodes.get(node, 0)
         assert group.attrib["data-count"] == str(count), node
         assert group.attrib["data-mark"] == ("expected" if count else "never seen"), node
-    assert set(edges) == expected_edges() | set(flow.edges)
+    assert set(edges) == declared.expected_names() | set(flow.edges)
     for edge, group in edges.items():
         count = flow.edges.get(edge, 0)
         assert group.attrib["data-count"] == str(count), edge
@@ -74,7 +73,7 @@ def test_every_declared_node_and_edge_is_drawn_with_its_count_and_mark() -> None
 def test_never_seen_edges_are_grey_dashed_and_say_so() -> None:
     edges = drawn(svg_of(FlowMap()), "edge")
 
-    assert set(edges) == expected_edges()
+    assert set(edges) == declared.expected_names()
     for edge, group in edges.items():
         (path,) = group.iter(f"{SVG}path")
         assert group.attrib["data-mark"] == "never seen", edge
@@ -175,7 +174,7 @@ def test_each_node_and_edge_links_to_its_own_page() -> None:
     assert links["payments/PaymentAuthorized"] == "/flow/nodes/payments%2FPaymentAuthorized"
     edge = "orders/OrderPlaced -> payments/PaymentAuthorized"
     assert links[edge] == f"/flow/edges/{quote(edge, safe='')}"
-    assert len(links) == len(drawn(svg_of(generated(5)), "node")) + len(expected_edges())
+    assert len(links) == len(drawn(svg_of(generated(5)), "node")) + len(declared.expected_names())
 
 
 def test_the_same_map_however_summed_gives_the_identical_drawing() -> None:

@@ -19,7 +19,6 @@ from urllib.parse import quote
 
 from eventcollab.flowmap import declared
 from eventcollab.flowmap.aggregate import FlowMap
-from eventcollab.flowmap.causal import edge_of
 from eventcollab.flowmap.conformance import Mark, marks
 from eventcollab.flowmap.layout import Layout, laid_out, layers_of
 from eventcollab.flowmap.routing import Curve, Rect, box_of, curves_of, labels_placed, path_data
@@ -47,7 +46,7 @@ NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def svg_of(flow: FlowMap, stuck: Mapping[str, int] | None = None) -> str:
     """The map as one <svg> element; `stuck`: node -> workflows waiting after it too long."""
     stuck = {node: count for node, count in (stuck or {}).items() if count > 0}
-    expected = expected_edges()
+    expected = sorted(declared.expected_names())
     node_marks = marks([*flow.nodes, *stuck], [declared.named(n) for n in declared.nodes()])
     edge_marks = marks(flow.edges, expected)
     entries = [declared.named(node) for node in declared.entry_nodes()]
@@ -73,13 +72,6 @@ def svg_of(flow: FlowMap, stuck: Mapping[str, int] | None = None) -> str:
         parts.append(node_svg(node, mark, flow, stuck.get(node, 0), layout))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
-
-
-def expected_edges() -> list[str]:
-    return sorted(
-        edge_of(declared.named(cause), declared.named(effect))
-        for cause, effect in declared.expected_edges()
-    )
 
 
 def escaped(text: str) -> str:

@@ -21,6 +21,7 @@ from eventcollab.topics import Topics
 from eventcollab.web.ask import TrackerClient
 from eventcollab.web.cancel import CancelIntake
 from eventcollab.web.flow import FlowPages
+from eventcollab.web.flow_queries import FlowQueries
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
@@ -70,6 +71,13 @@ def application(
         app.router.add_get("/search", dashboard.search)
         flow = FlowPages(tracker, lists, FlowView(declared.expected_names()))
         app.router.add_get("/flow", flow.get)
+        queries = FlowQueries(flow)
+        app.router.add_get("/flow/stuck", queries.stuck)
+        app.router.add_get("/flow/as-of", queries.as_of)
+        app.router.add_get("/flow/diff", queries.diff)
+        # Node and edge names hold a slash (`producer/EventType`): the rest of the path is one.
+        app.router.add_get("/flow/edges/{edge:.+}", queries.edge)
+        app.router.add_get("/flow/nodes/{node:.+}", queries.node)
         steps = WorkflowSteps(tracker, watchers, forwarder)
         app.router.add_get("/workflows/{correlation_id}/events", steps.get)
     if "inventory" in settings.services:
