@@ -23,6 +23,12 @@ async def live_map(http: aiohttp.ClientSession, url: str) -> Any:
         return await response.json() if response.status == 200 else None
 
 
+async def text(http: aiohttp.ClientSession, url: str) -> str:
+    async with http.get(url) as response:
+        assert response.status == 200, await response.text()
+        return await response.text()
+
+
 async def test_two_tracker_workers_serve_the_map_of_the_log_and_it_survives_losing_their_data(
     deployment: Deployment, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
@@ -62,13 +68,26 @@ async def test_two_tracker_workers_serve_the_map_of_the_log_and_it_survives_losi
 
     # The same map as `eventcollab flow` folds from the whole log (which alone can tell a
     # missing terminal, so deviations are compared kind by kind).
-    offline_path = tmp_path / "offline.json"
-    deployment.run_command("flow", "--json", str(offline_path))
+    offline_path, csv_path, follows_path = (tmp_path / n for n in ("o.json", "o.csv", "f.json"))
+    deployment.run_command(
+        "flow", "--json", str(offline_path), "--csv", str(csv_path), "--follows", str(follows_path)
+    )
     offline = json.loads(offline_path.read_text())
     for part in ("workflows", "nodes", "edges", "counters", "variants"):
         assert from_first[part] == offline[part], part
     for kind, found in from_first["deviations"].items():
         assert found == offline["deviations"][kind] == {"workflows": 0, "samples": []}
+
+    # The exports, merged by either worker, equal the ones made from the log.
+    for url in (first.url, second.url):
+        assert await text(http, f"{url}/flow/events.csv") == csv_path.read_text()
+        assert json.loads(await text(http, f"{url}/flow/follows")) == json.loads(
+            follows_path.read_text()
+        )
+    metrics = await text(http, f"{second.url}/flow/metrics")
+    completed = f'eventcollab_flow_node_events_total{{node="orders/OrderCompleted"}} {COMPLETED}.0'
+    assert completed in metrics
+    assert f"eventcollab_flow_workflows {float(len(placed))}" in metrics
 
     # Both trackers gone with their data: one new worker restores the table and maps it again.
     first.stop()

@@ -21,6 +21,7 @@ from eventcollab.topics import Topics
 from eventcollab.web.ask import TrackerClient
 from eventcollab.web.cancel import CancelIntake
 from eventcollab.web.flow import FlowPages
+from eventcollab.web.flow_exports import FlowExports
 from eventcollab.web.flow_queries import FlowQueries
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
@@ -75,6 +76,10 @@ def application(
         app.router.add_get("/flow/stuck", queries.stuck)
         app.router.add_get("/flow/as-of", queries.as_of)
         app.router.add_get("/flow/diff", queries.diff)
+        exports = FlowExports(flow)
+        app.router.add_get("/flow/events.csv", exports.events)
+        app.router.add_get("/flow/follows", exports.follows)
+        app.router.add_get("/flow/metrics", exports.metrics)
         # Node and edge names hold a slash (`producer/EventType`): the rest of the path is one.
         app.router.add_get("/flow/edges/{edge:.+}", queries.edge)
         app.router.add_get("/flow/nodes/{node:.+}", queries.node)
