@@ -113,3 +113,15 @@ def test_partitions_taken_away_are_forgotten_and_built_again_from_the_store() ->
     tracker.unit(todo[10:])
     assert view.changed == {}  # nothing noted for a partition not built
     assert same(tracker.served(0), tracker.expected(0))
+
+
+def test_a_map_out_of_step_with_the_store_is_built_again_from_it() -> None:
+    chance = random.Random(13)
+    view = FlowView(EXPECTED)
+    tracker = Tracker(view)
+    todo = [e for e in events(chance) if e[0] == 0]
+    tracker.unit(todo[:8])
+    tracker.served(0)
+    view.parts[0] = PartitionFlow()  # lost track: nothing counted, yet events are stored
+    tracker.unit(todo[8:])
+    assert same(tracker.served(0), tracker.expected(0))

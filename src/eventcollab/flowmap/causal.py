@@ -52,7 +52,7 @@ class Share(Frozen):
 
 
 def share_of(timeline: Iterable[TimelineEntry]) -> Share:
-    entries = sorted(timeline, key=lambda e: e.event_id)  # one order, whatever the arrival
+    entries = list(timeline)  # what it adds up to depends on no order: lists are sorted below
     by_id = {entry.event_id: entry for entry in entries}
     start = min((e.occurred_at for e in entries if e.event_type == START), default=None)
     nodes = Counter(node_of(entry) for entry in entries)

@@ -12,11 +12,14 @@ asked for a partition's map for a long while, its notes would pile up: past `NOT
 workflows the partition's map is dropped and built again on the next request.
 """
 
+import logging
 from uuid import UUID
 
 from eventcollab.flowmap.partition import Moved, PartitionFlow, folded, updated
 from eventcollab.runtime.work import Work
 from eventcollab.workflow import WorkflowState
+
+log = logging.getLogger(__name__)
 
 TABLE = "workflows"
 NOTED = 50_000  # changed workflows per partition, waiting to be counted
@@ -54,16 +57,20 @@ class FlowView:
         """The map of the partition in hand, as its stored workflows are now."""
         partition = work.partition
         part = self.parts.get(partition)
-        if part is None:
-            stored = (WorkflowState.model_validate_json(raw) for _, raw in work.scan(TABLE))
-            part = folded(stored, self.expected)
-        else:
+        if part is not None:
             moved = []
             for correlation_id, fresh in self.changed[partition].items():
                 state = work.load(TABLE, correlation_id, WorkflowState)
                 if state is not None:
                     moved.append(Moved(state, frozenset(fresh)))
-            part = updated(part, moved, self.expected)
+            try:
+                part = updated(part, moved, self.expected)
+            except ValueError:  # taking out what was never added: the map is off; start over
+                log.exception("flow map of partition %d out of step; built again", partition)
+                part = None
+        if part is None:
+            stored = (WorkflowState.model_validate_json(raw) for _, raw in work.scan(TABLE))
+            part = folded(stored, self.expected)
         self.parts[partition] = part
         self.changed[partition] = {}
         return part
