@@ -15,7 +15,7 @@ from typing import Any
 import faust
 
 from eventcollab import cli, topics, web
-from eventcollab.agents import fail_on, inventory, orders, payments, shipping, tracker
+from eventcollab.agents import fail_on, inventory, orders, payments, shipping, stray, tracker
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.runtime.worker import READY, Runtime
 from eventcollab.settings import Settings
@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Any:
     names = topics.declare(settings)
     specs = [spec for service in settings.services for spec in PROCESSORS[service](settings, names)]
     specs = fail_on.applied(specs, settings.fail_on)  # empty but in tests
+    specs = stray.applied(specs, settings.stray_customers, names.shipments)  # likewise
     app.runtime = Runtime(settings, specs, names.all())
     install_web_server(app, settings, names)
     cli.install_commands(app, settings, names)

@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # letters end to end. "processor:EventType:customer id prefix", several comma-separated
     # (see eventcollab.agents.fail_on). Empty in production.
     fail_on: str = ""
+    # For tests only: customer id prefixes, comma-separated, whose orders make the shipping
+    # handler publish an event it does not declare (see eventcollab.agents.stray). Empty in
+    # production.
+    stray_customers: str = ""
 
     @property
     def services(self) -> tuple[Service, ...]:
