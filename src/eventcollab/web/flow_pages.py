@@ -7,6 +7,7 @@ stuck workflows per node, the variants and the deviations; web.flow_stream sends
 whenever it changes.
 """
 
+import hashlib
 from typing import Any
 
 from aiohttp import web
@@ -26,7 +27,18 @@ def limit_of(at: StuckAt) -> float:
     return max((waiting.limit_ms for waiting in at.longest), default=0.0)
 
 
+def digest_of(html: str) -> str:
+    return hashlib.sha1(html.encode()).hexdigest()[:16]
+
+
+def section(inner: str, digest: str = "") -> str:
+    """The section, marked with the digest of what it shows: a page that has it already
+    asks the stream for what differs from it (`?seen=DIGEST`)."""
+    return f'<section id="flow" data-digest="{digest}">\n{inner}</section>\n'
+
+
 def section_html(whole: Whole, stuck: Stuck, ratio: float) -> str:
+    """What the section shows; `section` wraps it."""
     report = whole.as_json()
     drawn = svg_of(whole.flow, {node: at.count for node, at in stuck.nodes.items()})
     rows = [
@@ -50,7 +62,7 @@ def section_html(whole: Whole, stuck: Stuck, ratio: float) -> str:
 
 
 def unavailable_html(why: str) -> str:
-    return TEMPLATES.get_template("flow.html").render(unavailable=why)
+    return section(TEMPLATES.get_template("flow.html").render(unavailable=why))
 
 
 def drill_page(whole: EdgeWorkflows | NodeWorkflows) -> web.Response:

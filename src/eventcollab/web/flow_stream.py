@@ -2,8 +2,10 @@
 
 The section is rendered on the server (web.flow_pages) from the merged map and stuck workflows
 of every tracker worker, checked every second (`?every=SECONDS`, from 0.1 to 10), and sent as
-`event: flow` with `{"html": ...}` first and then whenever it changed. While the partitions
-move between workers nothing is sent: the page keeps the section it has.
+`event: flow` with `{"html": ...}` first and then whenever it changed; a page that shows the
+section already names its digest (`?seen=DIGEST`, the section's `data-digest`) and is sent a
+comment line (`: unchanged`) until it changes. While the partitions move between workers
+nothing is sent: the page keeps the section it has.
 """
 
 import asyncio
@@ -15,7 +17,7 @@ from aiohttp import web
 
 from eventcollab.web.answers import error
 from eventcollab.web.flow import whole_of
-from eventcollab.web.flow_pages import section_html, unavailable_html
+from eventcollab.web.flow_pages import digest_of, section, section_html, unavailable_html
 from eventcollab.web.flow_queries import FlowQueries
 from eventcollab.web.steps import KEEP_ALIVE_SECONDS, sse
 
@@ -51,7 +53,9 @@ class FlowSection:
     async def html(self) -> str:
         """For the dashboard: the section, or why it cannot be drawn right now."""
         drawn = await self.drawn()
-        return drawn if drawn is not None else unavailable_html("the tracker workers are busy")
+        if drawn is None:
+            return unavailable_html("the tracker workers are busy")
+        return section(drawn, digest_of(drawn))
 
     async def stream(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -62,17 +66,20 @@ class FlowSection:
         stream.headers["Cache-Control"] = "no-cache"
         await stream.prepare(request)
         with contextlib.suppress(ConnectionResetError):  # the page was closed
-            await self.follow(stream, every)
+            await self.follow(stream, every, request.query.get("seen"))
         return stream
 
-    async def follow(self, stream: web.StreamResponse, every: float) -> None:
-        sent, quiet = None, 0.0
+    async def follow(self, stream: web.StreamResponse, every: float, seen: str | None) -> None:
+        quiet: float | None = None  # None: nothing written yet
         while True:
             drawn = await self.drawn()
-            if drawn is not None and drawn != sent:
-                await stream.write(sse("flow", orjson.dumps({"html": drawn})))
-                sent, quiet = drawn, 0.0
-            elif quiet >= KEEP_ALIVE_SECONDS:
+            digest = digest_of(drawn) if drawn is not None else seen
+            if drawn is not None and digest != seen:
+                html = section(drawn, digest or "")
+                await stream.write(sse("flow", orjson.dumps({"html": html})))
+                seen, quiet = digest, 0.0
+            elif quiet is None or quiet >= KEEP_ALIVE_SECONDS:
+                # At once too: the page learns that what it shows is current.
                 await stream.write(b": unchanged\n\n")
                 quiet = 0.0
             await asyncio.sleep(every)
