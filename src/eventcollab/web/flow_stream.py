@@ -10,7 +10,7 @@ nothing is sent: the page keeps the section it has.
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import orjson
 from aiohttp import web
@@ -36,6 +36,13 @@ def period_of(query: Mapping[str, str]) -> float:
     if not FASTEST <= seconds <= SLOWEST:
         raise ValueError(f"every must be seconds from {FASTEST} to {SLOWEST:.0f}")
     return seconds
+
+
+def gone(request: web.Request) -> bool:
+    """Whether the page went away: a write would only tell at the next change, and a stream
+    left running would hold the worker's shutdown."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
 
 
 class FlowSection:
@@ -66,12 +73,14 @@ class FlowSection:
         stream.headers["Cache-Control"] = "no-cache"
         await stream.prepare(request)
         with contextlib.suppress(ConnectionResetError):  # the page was closed
-            await self.follow(stream, every, request.query.get("seen"))
+            await self.follow(stream, every, request.query.get("seen"), lambda: gone(request))
         return stream
 
-    async def follow(self, stream: web.StreamResponse, every: float, seen: str | None) -> None:
+    async def follow(
+        self, stream: web.StreamResponse, every: float, seen: str | None, closed: Callable[[], bool]
+    ) -> None:
         quiet: float | None = None  # None: nothing written yet
-        while True:
+        while not closed():
             drawn = await self.drawn()
             digest = digest_of(drawn) if drawn is not None else seen
             if drawn is not None and digest != seen:
