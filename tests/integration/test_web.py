@@ -1,6 +1,7 @@
 """HTTP views through aiohttp's test client: no broker, Kafka clients faked."""
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -36,6 +37,8 @@ def build_app(data_dir: Path, producer: FakeProducer, **settings: Any) -> Any:
     tracker.owned = set(partitions)
     tracker.rebalancing = False
     tracker.ready.set()
+    with contextlib.suppress(RuntimeError):  # the loop the tests feed the tracker in
+        tracker.running_in = asyncio.get_running_loop()
     app.routes = web.application(config, topics.declare(config), app.runtime, producer)
     return app
 

@@ -23,6 +23,7 @@ from eventcollab.web.cancel import CancelIntake
 from eventcollab.web.flow import FlowPages
 from eventcollab.web.flow_exports import FlowExports
 from eventcollab.web.flow_queries import FlowQueries
+from eventcollab.web.flow_stream import FlowSection
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
@@ -83,6 +84,10 @@ def application(
         # Node and edge names hold a slash (`producer/EventType`): the rest of the path is one.
         app.router.add_get("/flow/edges/{edge:.+}", queries.edge)
         app.router.add_get("/flow/nodes/{node:.+}", queries.node)
+        # The map on the dashboard, kept live (the drill-down pages answer browsers above).
+        section = FlowSection(queries)
+        dashboard.flow = section.html
+        app.router.add_get("/flow/stream", section.stream)
         steps = WorkflowSteps(tracker, watchers, forwarder)
         app.router.add_get("/workflows/{correlation_id}/events", steps.get)
     if "inventory" in settings.services:

@@ -25,7 +25,9 @@ from eventcollab.flowmap.stuck import Stuck, stuck_of
 from eventcollab.runtime.processor import Processor
 from eventcollab.web.answers import error
 from eventcollab.web.flow import FlowPages, part_json, whole_of
+from eventcollab.web.flow_pages import drill_page
 from eventcollab.web.lists import json_response, owned_stores, summaries
+from eventcollab.web.pages import wants_html
 from eventcollab.workflow import WorkflowState
 
 TABLE = b"workflows/"
@@ -82,24 +84,37 @@ class FlowQueries:
         return (None, json_response(parts)) if local else (parts, None)
 
     async def stuck(self, request: web.Request) -> web.Response:
-        ratio = self.tracker.settings.flow_stuck_ratio
+        if request.query.get("scope") == "local":
+            return json_response(await self.stuck_part(request.query))
+        whole = await self.merged_stuck(request.query)
+        if isinstance(whole, web.Response):
+            return whole
+        return json_response(
+            {"workflows": whole.workflows, "ratio": self.ratio} | whole.model_dump(mode="json")
+        )
 
-        def mine() -> Any:
-            now = datetime.now(UTC)
-            return stuck_of(in_progress(self.tracker), self.limits, ratio, now).model_dump(
-                mode="json"
-            )
+    @property
+    def ratio(self) -> float:
+        return self.tracker.settings.flow_stuck_ratio
 
-        parts, answer = await self.asked(request, "/flow/stuck", mine)
-        if parts is None:
-            assert answer is not None
-            return answer
+    def stuck_here(self) -> Any:
+        now = datetime.now(UTC)
+        return stuck_of(in_progress(self.tracker), self.limits, self.ratio, now).model_dump(
+            mode="json"
+        )
+
+    async def stuck_part(self, query: Mapping[str, str]) -> Any:
+        return await self.pages.lists.everywhere("/flow/stuck", query, self.stuck_here, True)
+
+    async def merged_stuck(self, query: Mapping[str, str]) -> Stuck | web.Response:
+        """The stuck workflows of every worker, merged; or the error response."""
+        parts = await self.pages.lists.everywhere("/flow/stuck", query, self.stuck_here, False)
+        if isinstance(parts, web.Response):
+            return parts
         whole = Stuck()
         for part in parts:
             whole = whole.merge(Stuck.model_validate(part))
-        return json_response(
-            {"workflows": whole.workflows, "ratio": ratio} | whole.model_dump(mode="json")
-        )
+        return whole
 
     async def edge(self, request: web.Request) -> web.Response:
         edge = request.match_info["edge"]
@@ -131,6 +146,8 @@ class FlowQueries:
         whole = model.model_validate(parts[0])
         for part in parts[1:]:
             whole = whole.merge(model.model_validate(part))
+        if wants_html(request):
+            return drill_page(whole)
         return json_response(whole.model_dump(mode="json"))
 
     async def as_of(self, request: web.Request) -> web.Response:

@@ -6,22 +6,28 @@ answers, and the dashboard the lists and stats of web.lists. A browser asking fo
 /workflows/{id} (Accept: text/html) gets the page; programs get JSON at the same URL.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import ValidationError
 
 from eventcollab.clock import now
+from eventcollab.flowmap.drawing import duration
+from eventcollab.flowmap.drill import CausalTree, tree_of
 from eventcollab.presentation import WorkflowView
 from eventcollab.web.lists import STATUSES, Lists
 from eventcollab.web.orders import OrderIntake, OrderItem, PlaceOrder, order_placed, reasons
+from eventcollab.workflow import TimelineEntry, WorkflowState
 
 TEMPLATES = Environment(
     loader=PackageLoader("eventcollab.web", "templates"),
     autoescape=select_autoescape(["html"]),
 )
+TEMPLATES.filters["duration"] = duration
 LATEST = 10
 
 
@@ -47,7 +53,8 @@ def workflow_page(answer: web.Response, as_of: datetime | None = None) -> web.Re
     if answer.status in (200, 202):
         view = WorkflowView.model_validate_json(body)
         live = view.status in ("in_progress", "compensating") and as_of is None
-        return page("workflow.html", view=view, as_of=as_of, live=live)
+        tree = causal_tree(view).lines()
+        return page("workflow.html", view=view, as_of=as_of, live=live, tree=tree)
     if answer.status == 404 and as_of is not None:
         return problem(404, "No step yet", f"This workflow had no step by {as_of.isoformat()}.")
     if answer.status == 404:
@@ -58,9 +65,28 @@ def workflow_page(answer: web.Response, as_of: datetime | None = None) -> web.Re
     return response
 
 
+def causal_tree(view: WorkflowView) -> CausalTree:
+    """The tree of the steps the page shows (the view may come from the worker that owns the
+    workflow: it carries every field of the timeline that the tree needs)."""
+    fields = set(TimelineEntry.model_fields)
+    timeline = tuple(
+        TimelineEntry.model_validate(step.model_dump(include=fields)) for step in view.timeline
+    )
+    shown = WorkflowState(
+        correlation_id=view.correlation_id,
+        status=view.status,
+        waiting_for=view.waiting_for,
+        order=view.order,
+        timeline=timeline,
+    )
+    return tree_of(shown)
+
+
 class Dashboard:
     def __init__(self, lists: Lists, orders_url: str | None) -> None:
         self.lists, self.orders_url = lists, orders_url
+        # The Flow section's HTML, when this worker draws the flow map (web.flow_stream).
+        self.flow: Callable[[], Awaitable[str]] | None = None
 
     async def get(self, request: web.Request) -> web.Response:
         stats = await self.lists.statistics()
@@ -71,7 +97,8 @@ class Dashboard:
                 return problem(found.status, "The workflows cannot be listed right now", why)
         peak = max((m["count"] for m in stats["finished_per_minute"]), default=0)
         values = {"stats": stats, "latest": latest, "peak": peak, "orders_url": self.orders_url}
-        return page("dashboard.html", **values)
+        flow = Markup(await self.flow()) if self.flow is not None else None  # rendered escaped
+        return page("dashboard.html", flow=flow, **values)
 
     async def search(self, request: web.Request) -> web.Response:
         wanted = request.query.get("id", "").strip()
