@@ -5,7 +5,7 @@ import shutil
 import time
 import traceback
 
-from eventcollab.crash import closing, scenarios, verify
+from eventcollab.crash import closing, flow, scenarios, verify
 from eventcollab.crash.report import Clock, RunReport, say
 from eventcollab.crash.run import Options, Run
 
@@ -15,21 +15,25 @@ async def run_suite(options: Options) -> RunReport:
     run = Run(options)
     began = time.monotonic()
     progress: asyncio.Task[None] | None = None
+    watching: asyncio.Task[None] | None = None
     say(f"crash suite ({options.mode}) in {options.root}, app id {run.report.run_id}")
     try:
         await set_up(run)
         progress = asyncio.create_task(run.progress())
+        watching = asyncio.create_task(flow.watch(run))
         await (scenarios.short if options.short else scenarios.full)(run)
         say(f"faults done; placing until {options.workflows} orders are placed")
         await run.load_until(options.workflows)
         progress.cancel()
+        watching.cancel()
         await checks(run)
     except Exception as error:
         run.report.errors.append(f"{type(error).__name__}: {error}")
         say(f"ERROR {traceback.format_exc()}")
     finally:
-        if progress is not None:
-            progress.cancel()
+        for task in (progress, watching):
+            if task is not None:
+                task.cancel()
         await tear_down(run)
         run.report.duration_s = round(time.monotonic() - began, 1)
     return run.report
@@ -56,6 +60,7 @@ async def checks(run: Run) -> None:
     await verify.stock_exact(run, states)
     verify.faults_as_planned(run, run.report)
     verify.shipping_waited(run, states)
+    await flow.matches_the_log(run)
     say("stopping the workers")
     await run.fleet.stop_all()
     closing.clean_exits(run)
