@@ -69,8 +69,11 @@ async def test_paused_shipping_shows_its_orders_stuck_after_stock_reserved_until
         assert sorted(w["correlation_id"] for w in waiting["longest"]) == sorted(held)
         assert {w["waiting_for"]["service"] for w in waiting["longest"]} == {"shipping"}
         assert all(w["waited_ms"] > w["limit_ms"] == limit * 1000 for w in waiting["longest"])
-        drawn = await eventually(lambda: got(http, f"{tracker}/flow"))
+        drawn = await eventually(lambda: got(http, f"{tracker}/flow?grace=1"))
         assert drawn["nodes"][WAITING]["events"] == HELD + 1
+        # Without an outcome a second after their start: missing one, if 1 s were the grace.
+        late = {"workflows": HELD, "samples": sorted(held)}
+        assert drawn["deviations"]["missing terminal"] == late
     finally:
         os.killpg(shipping.process.pid, signal.SIGCONT)
 
@@ -82,6 +85,8 @@ async def test_paused_shipping_shows_its_orders_stuck_after_stock_reserved_until
         return stuck if stuck is not None and stuck["workflows"] == 0 else None
 
     assert (await eventually(cleared, timeout=10))["nodes"] == {}
+    after = await eventually(lambda: got(http, f"{tracker}/flow?grace=1"))
+    assert after["deviations"]["missing terminal"] == {"workflows": 0, "samples": []}
 
     # Drill-down: the held orders took the edge out of StockReserved slowest, by the pause.
     took = await eventually(lambda: got(http, f"{tracker}/flow/edges/{quote(EDGE, safe='')}"))
@@ -107,3 +112,5 @@ async def test_paused_shipping_shows_its_orders_stuck_after_stock_reserved_until
     assert hop["p50_b_ms"] > limit * 1000 > hop["p50_a_ms"]  # the pause, seen in window b
     async with http.get(f"{tracker}/flow/as-of?at=yesterday") as wrong:
         assert wrong.status == 400 and "ISO 8601" in (await wrong.json())["error"]
+    async with http.get(f"{tracker}/flow?grace=soon") as wrong:
+        assert wrong.status == 400 and "grace" in (await wrong.json())["error"]

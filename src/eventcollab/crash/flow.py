@@ -15,7 +15,7 @@ from eventcollab.crash.run import Run
 
 ASKED_EVERY = 2.0
 SETTLE_SECONDS = 60.0
-COMPARED = ("workflows", "nodes", "edges", "counters", "variants")
+COMPARED = ("workflows", "nodes", "edges", "counters", "variants", "deviations")
 
 
 async def live_map(http: aiohttp.ClientSession, url: str) -> Any:

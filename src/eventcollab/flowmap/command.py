@@ -11,11 +11,11 @@ from faust.cli import option
 from eventcollab.audit.decoded import decode
 from eventcollab.audit.log import read_log
 from eventcollab.flowmap import declared, export, report
-from eventcollab.flowmap.conformance import deviations_of, marks
+from eventcollab.flowmap.conformance import GRACE, deviations_of, marks
 from eventcollab.flowmap.from_log import map_of, shares_of, workflows_of
 from eventcollab.settings import Settings
 
-DEFAULT_GRACE = timedelta(minutes=20)  # longer than the longest step's deadline (15 min)
+DEFAULT_GRACE = GRACE
 
 
 async def flow_report(settings: Settings, grace: timedelta, out: "Outputs") -> dict[str, Any]:

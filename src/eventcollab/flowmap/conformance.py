@@ -26,6 +26,9 @@ DEVIATIONS: tuple[Deviation, ...] = (
 )
 # Workflow ids kept per deviation, to drill down from a count to examples.
 SAMPLES = 10
+# A workflow without an outcome this long after its start is missing one: longer than the
+# longest step deadline (15 min by default).
+GRACE = timedelta(minutes=20)
 
 
 def marks(seen: Iterable[str], expected: Iterable[str]) -> dict[str, Mark]:

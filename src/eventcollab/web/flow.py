@@ -8,18 +8,20 @@ answer covers every workflow stored when each worker read its part.
 import asyncio
 import time
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from eventcollab.flowmap import declared, report
 from eventcollab.flowmap.aggregate import FlowMap, merged
-from eventcollab.flowmap.conformance import SAMPLES, Deviation, Found, marks
+from eventcollab.flowmap.conformance import DEVIATIONS, GRACE, SAMPLES, Deviation, Found, marks
 from eventcollab.flowmap.live import FlowView
 from eventcollab.flowmap.partition import PartitionFlow, found
 from eventcollab.flowmap.variants import Variants
 from eventcollab.runtime.processor import Processor
-from eventcollab.web.lists import Covered, Lists, json_response
+from eventcollab.web.answers import error
+from eventcollab.web.lists import Covered, Lists, json_response, owned_stores, summaries
 
 
 class Whole:
@@ -49,6 +51,32 @@ def merged_variants(all_variants: Iterable[Variants]) -> Variants:
     return total
 
 
+def missing_terminal(tracker: Processor, started_before: datetime) -> dict[str, Any]:
+    """The workflows of this worker's partitions still without an outcome, started before the
+    instant: the one deviation that depends on the time, read from the status index."""
+    ids = [
+        summary.correlation_id
+        for store in owned_stores(tracker)
+        for status in ("in_progress", "compensating")
+        for _, summary in summaries(store, status, started_before)
+    ]
+    return Found(workflows=len(ids), samples=tuple(sorted(ids)[:SAMPLES])).model_dump(mode="json")
+
+
+def grace_of(query: Mapping[str, str]) -> timedelta:
+    """`?grace=SECONDS`: how long a workflow may run without an outcome (20 min unless asked)."""
+    given = query.get("grace")
+    if given is None:
+        return GRACE
+    try:
+        seconds = float(given)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 10**7:
+        raise ValueError("grace must be seconds, 0 or more")
+    return timedelta(seconds=seconds)
+
+
 def whole_of(parts: list[Mapping[str, Any]]) -> Whole:
     flow = merged(FlowMap.model_validate(p["map"]) for p in parts)
     variants = merged_variants(Variants.model_validate(p["variants"]) for p in parts)
@@ -60,7 +88,8 @@ def whole_of(parts: list[Mapping[str, Any]]) -> Whole:
                 workflows=had.workflows + one["workflows"],
                 samples=tuple(sorted({*had.samples, *one["samples"]})[:SAMPLES]),
             )
-    return Whole(flow, variants, deviations)
+    in_order = {kind: deviations[kind] for kind in DEVIATIONS if kind in deviations}
+    return Whole(flow, variants, in_order)
 
 
 # Bringing the map up to date runs in the tracker's loop, where it holds up the records; under
@@ -77,7 +106,8 @@ class FlowPages:
         tracker.observers.append(view.observe)
         self.last: tuple[float, Covered] | None = None  # when it may be made anew, and the part
 
-    async def own(self) -> Covered:
+    async def map_part(self) -> Covered:
+        """This worker's partitions and their maps, made anew or served again (REUSE_FACTOR)."""
         now = time.monotonic()
         if self.last is not None and now < self.last[0]:
             return self.last[1]
@@ -87,9 +117,21 @@ class FlowPages:
         self.last = (done + REUSE_FACTOR * (done - now), made)
         return made
 
+    async def own(self, grace: timedelta) -> Covered:
+        """The map part, with the workflows still without an outcome `grace` after their start
+        (read from the index each time: cheap, and it depends on the time)."""
+        partitions, part = await self.map_part()
+        late = missing_terminal(self.tracker, datetime.now(UTC) - grace)
+        deviations = dict(part["deviations"]) | {"missing terminal": late}
+        return partitions, dict(part) | {"deviations": deviations}
+
     async def whole(self, query: Mapping[str, str], local: bool = False) -> Any:
         """The merged map (or this worker's part when `local`), or an error response."""
-        return await self.lists.gathered("/flow", query, self.own, local)
+        try:
+            grace = grace_of(query)
+        except ValueError as wrong:
+            return error(400, str(wrong))
+        return await self.lists.gathered("/flow", query, lambda: self.own(grace), local)
 
     async def get(self, request: web.Request) -> web.Response:
         local = request.query.get("scope") == "local"
