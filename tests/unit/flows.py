@@ -2,23 +2,13 @@
 
 import random
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from uuid import UUID
 
+from eventcollab.flowmap import sample
+from eventcollab.flowmap.sample import START, Tree, chain
 from eventcollab.models import Order, OrderLine
 from eventcollab.workflow import Status, TimelineEntry, WorkflowState
-
-# A causation tree: a node (`producer/EventType`) and the trees of what it caused.
-Tree = tuple[str, tuple["Tree", ...]]
-
-
-def chain(*nodes: str) -> Tree:
-    """Each node caused by the one before it."""
-    tree: Tree = (nodes[-1], ())
-    for node in reversed(nodes[:-1]):
-        tree = (node, (tree,))
-    return tree
-
 
 COMPLETED: tuple[Tree, ...] = (
     chain(
@@ -50,29 +40,11 @@ CANCELLED: tuple[Tree, ...] = (
     ),
 )
 PATHS = {"completed": COMPLETED, "rejected": REJECTED, "cancelled": CANCELLED}
-START = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def timeline_of(roots: tuple[Tree, ...], chance: random.Random) -> list[TimelineEntry]:
     """The workflow's events, each 1-80 ms after its cause, in a random arrival order."""
-    entries: list[TimelineEntry] = []
-
-    def walk(tree: Tree, cause: TimelineEntry | None, at: datetime) -> None:
-        node, below = tree
-        producer, event_type = node.split("/")
-        entry = TimelineEntry(
-            event_type=event_type,
-            producer=producer,
-            event_id=UUID(int=chance.getrandbits(128)),
-            causation_id=cause.event_id if cause else None,
-            occurred_at=at,
-        )
-        entries.append(entry)
-        for effect in below:
-            walk(effect, entry, at + timedelta(milliseconds=chance.uniform(1, 80)))
-
-    for number, root in enumerate(roots):
-        walk(root, None, START + timedelta(milliseconds=300 * number))
+    entries = sample.timeline_of(roots, chance, lambda _, c: c.uniform(1, 80), spacing_ms=300)
     chance.shuffle(entries)
     return entries
 

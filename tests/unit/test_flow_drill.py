@@ -3,11 +3,10 @@ causation tree with its hop times."""
 
 import random
 from datetime import timedelta
-from uuid import UUID
 
 import pytest
 from builders import fold, timed_out_path
-from flows import PATHS, START, state_of, timeline_of
+from flows import PATHS, entry, state_of, timeline_of
 from tracked import ended, waiting
 
 from eventcollab.flowmap.drill import CausalTree, form, on_edge, on_node, tree_of
@@ -126,16 +125,6 @@ def test_the_workflows_that_reached_a_node_are_listed_slowest_first_since_their_
     start = on_node(states, "orders/OrderPlaced")
     assert start.reached.count == len(states)
     assert {d.ms for d in start.reached.slowest} == {0.0}
-
-
-def entry(kind: str, producer: str, number: int, cause: int | None, ms: float) -> TimelineEntry:
-    return TimelineEntry(
-        event_type=kind,
-        producer=producer,
-        event_id=UUID(int=number),
-        causation_id=None if cause is None else UUID(int=cause),
-        occurred_at=START + timedelta(milliseconds=ms),
-    )
 
 
 def test_a_workflows_tree_puts_each_event_under_its_cause_with_its_hop() -> None:

@@ -6,6 +6,7 @@ same map every time.
 """
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -107,7 +108,15 @@ def last_of(tree: Tree) -> str:
     return last_of(below[-1]) if below else node
 
 
-def timeline_of(roots: tuple[Tree, ...], chance: random.Random) -> list[TimelineEntry]:
+def timeline_of(
+    roots: tuple[Tree, ...],
+    chance: random.Random,
+    hop: Callable[[str, random.Random], float] | None = None,
+    spacing_ms: float = 500,
+) -> list[TimelineEntry]:
+    """The events of one workflow with these causation trees, each `hop(effect's producer)` ms
+    after its cause (realistic per producer unless given), roots `spacing_ms` apart."""
+    delay = hop or realistic
     entries: list[TimelineEntry] = []
 
     def walk(tree: Tree, cause: TimelineEntry | None, at: datetime) -> None:
@@ -122,10 +131,14 @@ def timeline_of(roots: tuple[Tree, ...], chance: random.Random) -> list[Timeline
         )
         entries.append(entry)
         for effect in below:
-            producer = effect[0].split("/")[0]
-            low, high = OVERDUE if producer == "tracker" else HOPS[producer]
-            walk(effect, entry, at + timedelta(milliseconds=chance.uniform(low, high)))
+            ms = delay(effect[0].split("/")[0], chance)
+            walk(effect, entry, at + timedelta(milliseconds=ms))
 
     for number, root in enumerate(roots):
-        walk(root, None, START + timedelta(milliseconds=500 * number))
+        walk(root, None, START + timedelta(milliseconds=spacing_ms * number))
     return entries
+
+
+def realistic(producer: str, chance: random.Random) -> float:
+    low, high = OVERDUE if producer == "tracker" else HOPS[producer]
+    return chance.uniform(low, high)

@@ -20,7 +20,7 @@ from eventcollab.flowmap.live import FlowView
 from eventcollab.flowmap.partition import PartitionFlow, found
 from eventcollab.flowmap.variants import Variants
 from eventcollab.runtime.processor import Processor
-from eventcollab.web.answers import error
+from eventcollab.web.answers import error, seconds_in
 from eventcollab.web.lists import Covered, Lists, json_response, owned_stores, summaries
 
 
@@ -63,18 +63,13 @@ def missing_terminal(tracker: Processor, started_before: datetime) -> dict[str, 
     return Found(workflows=len(ids), samples=tuple(sorted(ids)[:SAMPLES])).model_dump(mode="json")
 
 
+WEEK = 7 * 24 * 3600.0  # the longest grace asked for
+
+
 def grace_of(query: Mapping[str, str]) -> timedelta:
     """`?grace=SECONDS`: how long a workflow may run without an outcome (20 min unless asked)."""
-    given = query.get("grace")
-    if given is None:
-        return GRACE
-    try:
-        seconds = float(given)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 10**7:
-        raise ValueError("grace must be seconds, 0 or more")
-    return timedelta(seconds=seconds)
+    default = GRACE.total_seconds()
+    return timedelta(seconds=seconds_in(query, "grace", default, 0, WEEK))
 
 
 def whole_of(parts: list[Mapping[str, Any]]) -> Whole:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 import orjson
 from aiohttp import web
 
-from eventcollab.web.answers import error
+from eventcollab.web.answers import error, seconds_in
 from eventcollab.web.flow import whole_of
 from eventcollab.web.flow_pages import digest_of, section, section_html, unavailable_html
 from eventcollab.web.flow_queries import FlowQueries
@@ -26,16 +26,7 @@ EVERY_SECONDS, FASTEST, SLOWEST = 1.0, 0.1, 10.0
 
 def period_of(query: Mapping[str, str]) -> float:
     """`every`, in seconds; ValueError says what is wrong with it."""
-    asked = query.get("every")
-    if asked is None:
-        return EVERY_SECONDS
-    try:
-        seconds = float(asked)
-    except ValueError:
-        seconds = -1.0
-    if not FASTEST <= seconds <= SLOWEST:
-        raise ValueError(f"every must be seconds from {FASTEST} to {SLOWEST:.0f}")
-    return seconds
+    return seconds_in(query, "every", EVERY_SECONDS, FASTEST, SLOWEST)
 
 
 def gone(request: web.Request) -> bool:
