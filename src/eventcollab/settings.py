@@ -4,11 +4,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Service = Literal["all", "orders", "payments", "inventory", "shipping", "tracker"]
 SERVICES: tuple[Service, ...] = ("orders", "payments", "inventory", "shipping", "tracker")
+LOG_FORMATS = ("text", "json")
 
 
 class Settings(BaseSettings):
@@ -61,6 +62,18 @@ class Settings(BaseSettings):
     # handler publish an event it does not declare (see eventcollab.agents.stray). Empty in
     # production.
     stray_customers: str = ""
+    # `text`: the worker's log lines as Faust writes them; `json`: one JSON object a line, for
+    # log shippers (see eventcollab.logs).
+    log_format: str = "text"
+    # /healthz answers 503 once the worker's event loop has not beaten for this long.
+    health_stale_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("log_format")
+    @classmethod
+    def known_log_format(cls, value: str) -> str:
+        if value not in LOG_FORMATS:
+            raise ValueError(f"EVENTCOLLAB_LOG_FORMAT must be text or json, not {value!r}")
+        return value
 
     @property
     def services(self) -> tuple[Service, ...]:

@@ -47,6 +47,7 @@ from mode import Service
 from pydantic import BaseModel
 
 from eventcollab.clock import now
+from eventcollab.logs import HANDLING
 from eventcollab.runtime import publish
 from eventcollab.runtime.failures import Counts, Failures
 from eventcollab.runtime.kafka import new_consumer, partition_for
@@ -133,6 +134,7 @@ class Processor(Service):
         self.keepers: list[Keeper] = []
         self.running_in: asyncio.AbstractEventLoop | None = None
         self.rebalancing = True
+        self.restoring: tuple[int, ...] = ()  # the partitions being restored, for /readyz
         self.finished: dict[TopicPartition, int] = {}  # offsets after what was finished
         self.uncommitted: dict[TopicPartition, int] = {}  # finished, not yet committed
         self.committing: asyncio.Task[None] | None = None
@@ -220,7 +222,7 @@ class Processor(Service):
         """The batch decided and published; the last unit's state changes wait for the next
         request (`commit`) or for `settle`."""
         assigned = self.consumer.assignment()
-        handler = self.spec.handler
+        handler, name = self.spec.handler, self.spec.name
         work = Work(self.store, UNIT_BYTES, self.pending)
         for tp, records in batch.items():
             if tp not in assigned or tp.partition not in self.owned:
@@ -228,6 +230,7 @@ class Processor(Service):
             work.take(tp)
             for count, record in enumerate(records, 1):
                 work.savepoint()
+                handling = HANDLING.set((name, record))  # what its log lines name
                 try:
                     handler(work, record)
                 except Exception as error:
@@ -235,6 +238,8 @@ class Processor(Service):
                     await self.failures.recover(handler, work, record, error)
                 else:
                     work.processed += 1
+                finally:
+                    HANDLING.reset(handling)
                 work.finished(tp, record.offset)
                 if count % TURN_RECORDS == 0:
                     await asyncio.sleep(0)  # a turn for the other processors
@@ -249,7 +254,11 @@ class Processor(Service):
         for partition in sorted(self.owned):
             work = Work(self.store, UNIT_BYTES)
             work.on(partition)
-            tick(work, now())
+            handling = HANDLING.set((self.spec.name, None))
+            try:
+                tick(work, now())
+            finally:
+                HANDLING.reset(handling)
             await self.commit(work)
             await asyncio.sleep(0)  # a turn for the other processors
 
@@ -394,7 +403,9 @@ class Processor(Service):
     async def assigned(self, assigned: list[TopicPartition]) -> None:
         async with self.lock:
             numbers = sorted({tp.partition for tp in assigned})
+            self.restoring = tuple(numbers)
             await self.restore(numbers)
+            self.restoring = ()
             self.owned = set(numbers)
             self.rebalancing = False
             self.ready.set()
