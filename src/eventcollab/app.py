@@ -14,7 +14,7 @@ from typing import Any
 
 import faust
 
-from eventcollab import cli, topics, web
+from eventcollab import cli, logs, topics, web
 from eventcollab.agents import fail_on, inventory, orders, payments, shipping, stray, tracker
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.runtime.worker import READY, Runtime
@@ -40,6 +40,10 @@ class WorkflowApp(faust.App):
 
     async def on_first_start(self) -> None:
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)
+        # The worker has set up logging by now; from here on its lines carry the context.
+        settings = self.runtime.settings
+        logs.install(settings.log_format, settings.worker_id)
+        self.add_future(self.runtime.heartbeat.beating())
         await super().on_first_start()
 
     async def on_start(self) -> None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from mode import Service
 
+from eventcollab.runtime.health import Heartbeat
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.runtime.processor import Processor, ProcessorSpec
 from eventcollab.settings import Settings
@@ -35,6 +36,8 @@ class Runtime(Service):
         self.topics = topics
         self.processors = {spec.name: Processor(spec, settings) for spec in specs}
         self.url = settings.local_url  # where this worker's web server answers; set before start
+        # Beaten by the worker's event loop from its first start (see app.WorkflowApp).
+        self.heartbeat = Heartbeat(settings.health_stale_seconds)
 
     async def on_start(self) -> None:
         changelogs = [p.changelog for p in self.processors.values() if p.changelog]

@@ -25,6 +25,7 @@ from eventcollab.web.flow_exports import FlowExports
 from eventcollab.web.flow_queries import FlowQueries
 from eventcollab.web.flow_stream import FlowSection
 from eventcollab.web.forward import Forwarder
+from eventcollab.web.health import Probes
 from eventcollab.web.lists import Lists
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
 from eventcollab.web.pages import Dashboard, OrderForm
@@ -43,6 +44,9 @@ def application(
     own when the server starts (in the server's event loop, which a Kafka client is bound to)."""
     app = web.Application()
     app.router.add_get("/stats/processing", ProcessingStats(runtime).get)
+    probes = Probes(runtime)  # liveness and readiness, on every worker
+    app.router.add_get("/healthz", probes.alive)
+    app.router.add_get("/readyz", probes.ready)
     if "orders" in settings.services:
         tracker_client = TrackerClient(settings, "tracker" in settings.services)
         app.cleanup_ctx.append(partial(asking, tracker_client))
