@@ -112,6 +112,18 @@ def main() -> None:
     service, sys.argv[1:] = worker_service(sys.argv[1:])
     if service is not None:
         os.environ["EVENTCOLLAB_SERVICE"] = service
-    from eventcollab.app import app
+    try:
+        from eventcollab.app import app
+    except ValidationError as wrong:  # a setting: said in one line each, no traceback
+        sys.exit(refused_settings(wrong))
 
     app.main()
+
+
+def refused_settings(error: ValidationError) -> str:
+    """Each wrong setting by its variable, with what it expects."""
+    lines = ["eventcollab: not started, a setting is wrong:"]
+    for wrong in error.errors():
+        name = "EVENTCOLLAB_" + "_".join(str(part) for part in wrong["loc"]).upper()
+        lines.append(f"  {name}={wrong['input']!r}: {wrong['msg'].removeprefix('Value error, ')}")
+    return "\n".join(lines)

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     @classmethod
     def known_log_format(cls, value: str) -> str:
         if value not in LOG_FORMATS:
-            raise ValueError(f"EVENTCOLLAB_LOG_FORMAT must be text or json, not {value!r}")
+            raise ValueError("expected text or json")
         return value
 
     @property

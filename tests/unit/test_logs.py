@@ -8,7 +8,9 @@ from uuid import uuid4
 import pytest
 from aiokafka import ConsumerRecord
 from builders import authorized, order_placed
+from pydantic import ValidationError
 
+from eventcollab.cli import refused_settings
 from eventcollab.codec import encode
 from eventcollab.logs import HANDLING, HandlingContext, JsonLines, ids_of
 from eventcollab.models import ReserveStock
@@ -156,8 +158,13 @@ def test_a_json_line_without_the_filter_still_has_every_key() -> None:
     ]
 
 
-def test_the_log_format_is_text_or_json_and_a_wrong_one_names_the_setting() -> None:
+def test_the_log_format_is_text_or_json_and_a_wrong_one_is_named_by_its_variable() -> None:
     assert Settings().log_format == "text"
     assert Settings(log_format="json").log_format == "json"
-    with pytest.raises(ValueError, match="EVENTCOLLAB_LOG_FORMAT must be text or json, not 'xml'"):
+    with pytest.raises(ValidationError) as wrong:
         Settings(log_format="xml")
+
+    assert refused_settings(wrong.value) == (
+        "eventcollab: not started, a setting is wrong:\n"
+        "  EVENTCOLLAB_LOG_FORMAT='xml': expected text or json"
+    )
