@@ -41,8 +41,7 @@ class WorkflowApp(faust.App):
     async def on_first_start(self) -> None:
         Path(self.conf.datadir).mkdir(parents=True, exist_ok=True)
         # The worker has set up logging by now; from here on its lines carry the context.
-        settings = self.runtime.settings
-        logs.install(settings.log_format, settings.worker_id)
+        logs.install(self.runtime.settings.worker_id)
         self.add_future(self.runtime.heartbeat.beating())
         await super().on_first_start()
 
@@ -85,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Any:
         broker_rebalance_timeout=settings.session_timeout,
         broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         autodiscover=False,
+        logging_config=logs.formats(settings.log_format, settings.worker_id),
     )
     names = topics.declare(settings)
     specs = [spec for service in settings.services for spec in PROCESSORS[service](settings, names)]

@@ -75,13 +75,17 @@ class HandlingContext(logging.Filter):
 class JsonLines(logging.Formatter):
     """One JSON object a line, for log shippers: fixed keys, null where a field has no value."""
 
+    def __init__(self, worker: str | None = None) -> None:
+        super().__init__()
+        self.worker = worker
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            "worker": getattr(record, "worker", None),
+            "worker": getattr(record, "worker", self.worker),
         }
         for name in CONTEXT_FIELDS:
             line[name] = getattr(record, name, None)
@@ -92,11 +96,19 @@ class JsonLines(logging.Formatter):
         return json.dumps(line, default=str)
 
 
-def install(log_format: str, worker: str) -> None:
-    """The context on every handler of the root logger, as the worker set them up, and the
-    format: text keeps the worker's own (with `-f FILE` or not), json replaces it."""
+def formats(log_format: str, worker: str) -> dict[str, Any] | None:
+    """What the worker's logging setup takes as `logging_config` for the format: for json, its
+    own formatters replaced, so that its handlers (stderr, or `-f FILE`, at `-l LEVEL`) write
+    JSON from its first line on. None keeps the worker's text lines."""
+    if log_format != "json":
+        return None
+    json_lines = {"()": "eventcollab.logs.JsonLines", "worker": worker}
+    # mode's setup names its formatters `colored` (a stream) and `default` (a file).
+    return {"merge": True, "formatters": {"colored": json_lines, "default": json_lines}}
+
+
+def install(worker: str) -> None:
+    """The handler's context on every log handler of the worker, as it set them up."""
     context = HandlingContext(worker)
     for handler in logging.root.handlers:
         handler.addFilter(context)
-        if log_format == "json":
-            handler.setFormatter(JsonLines())

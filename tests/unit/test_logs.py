@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from eventcollab.cli import refused_settings
 from eventcollab.codec import encode
-from eventcollab.logs import HANDLING, HandlingContext, JsonLines, ids_of
+from eventcollab.logs import HANDLING, HandlingContext, JsonLines, formats, ids_of
 from eventcollab.models import ReserveStock
 from eventcollab.settings import Settings
 
@@ -156,6 +156,21 @@ def test_a_json_line_without_the_filter_still_has_every_key() -> None:
         "event_id",
         "record",
     ]
+
+
+def test_a_json_line_before_the_filter_is_installed_still_names_the_worker() -> None:
+    shown = json.loads(JsonLines(worker="eventcollab-worker-tracker").format(line()))
+
+    assert (shown["worker"], shown["service"]) == ("eventcollab-worker-tracker", None)
+
+
+def test_json_replaces_the_formatters_of_the_workers_logging_setup_and_text_keeps_them() -> None:
+    json_lines = {"()": "eventcollab.logs.JsonLines", "worker": "w"}
+    assert formats("json", "w") == {
+        "merge": True,  # the worker's handlers, level and file stay
+        "formatters": {"colored": json_lines, "default": json_lines},
+    }
+    assert formats("text", "w") is None
 
 
 def test_the_log_format_is_text_or_json_and_a_wrong_one_is_named_by_its_variable() -> None:

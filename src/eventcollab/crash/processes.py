@@ -1,6 +1,7 @@
 """Workers as subprocesses: start, wait until ready, kill -9, stop gracefully, read their logs."""
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -43,7 +44,14 @@ def default_broker() -> str:
 
 
 def is_ready_line(line: str) -> bool:
-    """The runtime's READY message, alone or after the log's `[time] [pid] [level] ` prefix."""
+    """The runtime's READY message, alone, after the log's `[time] [pid] [level] ` prefix, or
+    as the message of a JSON line (EVENTCOLLAB_LOG_FORMAT=json)."""
+    if line.startswith("{"):
+        try:
+            message = json.loads(line).get("message", "")
+        except ValueError:
+            return False
+        return isinstance(message, str) and message.startswith(READY)
     return line.startswith(READY) or f"] {READY}" in line
 
 
