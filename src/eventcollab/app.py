@@ -50,8 +50,18 @@ class WorkflowApp(faust.App):
         # The worker's --web-host and --web-port are known now: the other members of each
         # group forward queries for this worker's partitions there.
         self.runtime.url = f"http://{self.conf.web_host}:{self.conf.web_port}"
+        # The web server starts before the processors, not after Faust's own table recovery
+        # (it has no tables to recover): the probes answer through a long restore, and views of
+        # state not restored yet answer as they do during any rebalance. An order it takes
+        # goes to a topic declared already.
+        await self.runtime.declare()
+        if self.conf.web_enabled:
+            await self.add_runtime_dependency(self.server)
         await self.add_runtime_dependency(self.runtime)
         self.add_future(self.announce_ready())
+
+    async def on_started_init_web_server(self) -> None:
+        """Started in `on_start` already."""
 
     async def announce_ready(self) -> None:
         """The line that tests and scripts wait for: state restored, and HTTP answered."""

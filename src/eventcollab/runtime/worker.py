@@ -38,10 +38,18 @@ class Runtime(Service):
         self.url = settings.local_url  # where this worker's web server answers; set before start
         # Beaten by the worker's event loop from its first start (see app.WorkflowApp).
         self.heartbeat = Heartbeat(settings.health_stale_seconds)
+        self.declared = False
+
+    async def declare(self) -> None:
+        """The topics and changelogs, with their partition counts: before anything is sent to
+        them, or a broker that creates topics on first use would give them its default."""
+        if not self.declared:
+            changelogs = [p.changelog for p in self.processors.values() if p.changelog]
+            await declare_topics(self.settings, self.topics, changelogs)
+            self.declared = True
 
     async def on_start(self) -> None:
-        changelogs = [p.changelog for p in self.processors.values() if p.changelog]
-        await declare_topics(self.settings, self.topics, changelogs)
+        await self.declare()
         for processor in self.processors.values():
             # A producer each: aiokafka keeps one produce request in flight per connection, so
             # processors sharing one waited for each other's acknowledgements (p50 at 600
