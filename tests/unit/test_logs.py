@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from eventcollab.cli import refused_settings
 from eventcollab.codec import encode
+from eventcollab.crash.processes import is_ready_line
 from eventcollab.logs import HANDLING, HandlingContext, JsonLines, formats, ids_of
 from eventcollab.models import ReserveStock
 from eventcollab.settings import Settings
@@ -183,3 +184,16 @@ def test_the_log_format_is_text_or_json_and_a_wrong_one_is_named_by_its_variable
         "eventcollab: not started, a setting is wrong:\n"
         "  EVENTCOLLAB_LOG_FORMAT='xml': expected text or json"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "ready"),
+    [
+        ("[2026-11-28 02:25:57,236] [15791] [INFO] eventcollab ready: tracker assigned", True),
+        ('{"level": "INFO", "message": "eventcollab ready: tracker assigned and restored"}', True),
+        ('{"level": "INFO", "message": "not eventcollab ready: yet"}', False),
+        ('{"level": "INFO", "message": "eventcollab ready:', False),  # cut short
+    ],
+)
+def test_the_ready_line_is_found_in_either_format(line: str, ready: bool) -> None:
+    assert is_ready_line(line) is ready
