@@ -139,3 +139,5 @@ async def test_readyz_is_503_while_the_tracker_restores_and_200_once_restored(
     }
     async with http.get(f"{worker.url}/healthz") as response:
         assert response.status == 200
+    worker.stop()  # the web server, started before the processors, stops after them
+    assert [(e.how, e.clean) for e in worker.exits] == [("stop", True), ("stop", True)]
