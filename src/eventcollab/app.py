@@ -18,7 +18,7 @@ from eventcollab import cli, topics, web
 from eventcollab.agents import fail_on, inventory, orders, payments, shipping, stray, tracker
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.runtime.worker import READY, Runtime
-from eventcollab.settings import Settings
+from eventcollab.settings import Settings, from_environment
 from eventcollab.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def install_web_server(app: WorkflowApp, settings: Settings, names: topics.Topic
 
 
 def create_app(settings: Settings | None = None) -> Any:
-    settings = settings or Settings()
+    settings = settings or from_environment()
     app = WorkflowApp(
         settings.worker_id,
         broker=settings.broker,

@@ -4,7 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Service = Literal["all", "orders", "payments", "inventory", "shipping", "tracker"]
@@ -84,3 +84,22 @@ class Settings(BaseSettings):
 
     def changelog_of(self, processor: str) -> str:
         return self.topic_name(f"{self.group_of(processor)}-changelog")
+
+
+def from_environment() -> Settings:
+    """The settings, or a stop that names each wrong setting and what it should be: a worker
+    with a bad value must not start at all (a traceback about a model would not say which
+    variable to fix)."""
+    try:
+        return Settings()
+    except ValidationError as wrong:
+        raise SystemExit(explained(wrong)) from None
+
+
+def explained(wrong: ValidationError) -> str:
+    lines = ["eventcollab: not started, these settings are wrong:"]
+    for error in wrong.errors():
+        name = "EVENTCOLLAB_" + "_".join(str(part) for part in error["loc"]).upper()
+        given = error.get("input")
+        lines.append(f"  {name}={given!r}: {error['msg']}")
+    return "\n".join(lines)
