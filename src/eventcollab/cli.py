@@ -8,6 +8,7 @@ from uuid import uuid4
 from faust.cli import argument, option
 from pydantic import ValidationError
 
+from eventcollab import auth
 from eventcollab import demo as demo_orders
 from eventcollab.asking import ask_tracker
 from eventcollab.audit.command import install_audit_command
@@ -73,7 +74,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
             raise SystemExit(2) from wrong
         url = f"{settings.tracker_url or settings.local_url}/workflows/{correlation_id}"
         query = {"as_of": instant.isoformat()} if instant else None
-        body = await ask_tracker(url, self.say, query)
+        body = await ask_tracker(url, self.say, query, auth.headers(settings))
         self.say(render_status(WorkflowView.model_validate_json(body), instant))
 
     @app.command(argument("sku"), argument("quantity", type=int))

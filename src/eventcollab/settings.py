@@ -4,7 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Service = Literal["all", "orders", "payments", "inventory", "shipping", "tracker"]
@@ -57,10 +57,23 @@ class Settings(BaseSettings):
     # letters end to end. "processor:EventType:customer id prefix", several comma-separated
     # (see eventcollab.agents.fail_on). Empty in production.
     fail_on: str = ""
+    # Bearer tokens (see eventcollab.auth): unset, the HTTP interface is open. At least 16
+    # characters each; kept secret (masked in any repr) and never logged.
+    write_token: SecretStr | None = None
+    read_token: SecretStr | None = None
     # For tests only: customer id prefixes, comma-separated, whose orders make the shipping
     # handler publish an event it does not declare (see eventcollab.agents.stray). Empty in
     # production.
     stray_customers: str = ""
+
+    @field_validator("write_token", "read_token", mode="before")
+    @classmethod
+    def token_or_none(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        if len(str(value.get_secret_value() if isinstance(value, SecretStr) else value)) < 16:
+            raise ValueError("a token must be at least 16 characters (openssl rand -hex 32)")
+        return value
 
     @property
     def services(self) -> tuple[Service, ...]:
@@ -86,6 +99,9 @@ class Settings(BaseSettings):
         return self.topic_name(f"{self.group_of(processor)}-changelog")
 
 
+SECRETS = frozenset({"write_token", "read_token"})  # never shown, even when wrong
+
+
 def from_environment() -> Settings:
     """The settings, or a stop that names each wrong setting and what it should be: a worker
     with a bad value must not start at all (a traceback about a model would not say which
@@ -99,7 +115,7 @@ def from_environment() -> Settings:
 def explained(wrong: ValidationError) -> str:
     lines = ["eventcollab: not started, these settings are wrong:"]
     for error in wrong.errors():
-        name = "EVENTCOLLAB_" + "_".join(str(part) for part in error["loc"]).upper()
-        given = error.get("input")
-        lines.append(f"  {name}={given!r}: {error['msg']}")
+        field = "_".join(str(part) for part in error["loc"])
+        given = "(hidden)" if field in SECRETS else repr(error.get("input"))
+        lines.append(f"  EVENTCOLLAB_{field.upper()}={given}: {error['msg']}")
     return "\n".join(lines)

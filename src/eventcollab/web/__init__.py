@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
+from eventcollab import auth
 from eventcollab.flowmap import declared
 from eventcollab.flowmap.live import FlowView
 from eventcollab.runtime.kafka import new_producer
@@ -41,11 +41,11 @@ def application(
 ) -> web.Application:
     """The routes of this worker's services. Without `producer`, the order intake makes its
     own when the server starts (in the server's event loop, which a Kafka client is bound to)."""
-    app = web.Application()
+    app = web.Application(middlewares=[auth.guard(settings)])
     app.router.add_get("/stats/processing", ProcessingStats(runtime).get)
     if "orders" in settings.services:
         tracker_client = TrackerClient(settings, "tracker" in settings.services)
-        app.cleanup_ctx.append(partial(asking, tracker_client))
+        app.cleanup_ctx.append(partial(asking, settings, tracker_client))
         intake = OrderIntake(producer, names.orders, settings.tracker_url, tracker_client)
         if producer is None:
             app.cleanup_ctx.append(own_producer(settings, intake))
@@ -60,7 +60,7 @@ def application(
             Forwarder(runtime.url, settings.forward_seconds),
         )
         tracker.observers.append(watchers.stored)
-        app.cleanup_ctx.append(partial(serving_queries, watchers, forwarder))
+        app.cleanup_ctx.append(partial(serving_queries, settings, watchers, forwarder))
         lists = Lists(tracker, forwarder)
         app.router.add_get("/workflows", lists.workflows)
         app.router.add_get("/workflows/stats", lists.stats)  # before /workflows/{id}
@@ -96,17 +96,19 @@ def application(
 
 
 async def serving_queries(
-    watchers: Watchers, forwarder: Forwarder, _: web.Application
+    settings: Settings, watchers: Watchers, forwarder: Forwarder, _: web.Application
 ) -> AsyncIterator[None]:
     """Waiting queries are woken in this loop; forwarded ones go out through its HTTP client."""
     watchers.bind(asyncio.get_running_loop())
-    async with aiohttp.ClientSession() as http:
+    async with auth.client(settings) as http:
         forwarder.http = http
         yield
 
 
-async def asking(tracker: TrackerClient, _: web.Application) -> AsyncIterator[None]:
-    async with aiohttp.ClientSession() as http:
+async def asking(
+    settings: Settings, tracker: TrackerClient, _: web.Application
+) -> AsyncIterator[None]:
+    async with auth.client(settings) as http:
         tracker.http = http
         yield
 
