@@ -4,7 +4,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Service = Literal["all", "orders", "payments", "inventory", "shipping", "tracker"]
@@ -21,6 +21,14 @@ class Settings(BaseSettings):
     # Prepended to every topic name, so that environments (and test runs) can share a broker.
     topic_prefix: str = ""
     partitions: int = Field(default=8, ge=1)
+    # Copies of each topic and changelog partition, and how many must have a write before the
+    # broker acknowledges it (producers ask acks=all): 3 and 2 on a production cluster, 1 and 1
+    # on the single local broker. Applied when a topic is created.
+    replication_factor: int = Field(default=1, ge=1)
+    min_insync_replicas: int = Field(default=1, ge=1)
+    # How long the workflow topics keep their events (-1: for ever). Replay, the audit, the flow
+    # map of the log and re-driving read them; the changelogs are compacted and kept.
+    topic_retention_hours: float = Field(default=168.0)
     payment_limit: Decimal = Decimal("5000.00")
     web_host: str = "127.0.0.1"
     web_port: int = 6066
@@ -65,6 +73,16 @@ class Settings(BaseSettings):
     # handler publish an event it does not declare (see eventcollab.agents.stray). Empty in
     # production.
     stray_customers: str = ""
+
+    @model_validator(mode="after")
+    def replicas_fit(self) -> "Settings":
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                "EVENTCOLLAB_MIN_INSYNC_REPLICAS must not be above EVENTCOLLAB_REPLICATION_FACTOR"
+            )
+        if self.topic_retention_hours != -1 and self.topic_retention_hours <= 0:
+            raise ValueError("EVENTCOLLAB_TOPIC_RETENTION_HOURS must be above 0, or -1 (for ever)")
+        return self
 
     @field_validator("write_token", "read_token", mode="before")
     @classmethod

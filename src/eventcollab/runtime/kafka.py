@@ -18,8 +18,6 @@ log = logging.getLogger(__name__)
 # is appended to the log whole or not at all, which is what keeps a partition's states together.
 MAX_BATCH_BYTES = 1_000_000
 ALREADY_EXISTS = 36  # Kafka's TOPIC_ALREADY_EXISTS error code
-# One copy per partition suits the single local broker; a cluster wants 3 (a later setting).
-REPLICATION_FACTOR = 1
 # Long enough to ride out a broker restart; a unit of work that still fails is retried whole.
 REQUEST_TIMEOUT_MS = 60_000
 
@@ -81,9 +79,9 @@ async def declare_topics(settings: Settings, names: list[str], compacted: list[s
             NewTopic(
                 name,
                 settings.partitions,
-                REPLICATION_FACTOR,
+                settings.replication_factor,
                 None,
-                {"cleanup.policy": "compact"} if name in compacted else {},
+                topic_config(settings, compacted=name in compacted),
             )
             for name in [*names, *compacted]
         ]
@@ -94,6 +92,18 @@ async def declare_topics(settings: Settings, names: list[str], compacted: list[s
         await check_partitions(admin, settings, [*names, *compacted])
     finally:
         await admin.close()
+
+
+def topic_config(settings: Settings, compacted: bool) -> dict[str, str]:
+    """What a new topic is created with, every value explicit rather than the broker's default:
+    changelogs are compacted (the last state of each key is kept for ever), workflow topics
+    keep their events for the retention the settings give."""
+    config = {"min.insync.replicas": str(settings.min_insync_replicas)}
+    if compacted:
+        return config | {"cleanup.policy": "compact", "retention.ms": "-1"}
+    hours = settings.topic_retention_hours
+    retention = -1 if hours == -1 else round(hours * 3_600_000)
+    return config | {"cleanup.policy": "delete", "retention.ms": str(retention)}
 
 
 async def check_partitions(
