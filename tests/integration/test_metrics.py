@@ -12,8 +12,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from eventcollab.codec import encode
 from eventcollab.runtime.kafka import partition_for
 from tests.integration.fakes import FakeConsumer, FakeProducer, record
+from tests.integration.processors import Harness
 from tests.integration.test_processors import order_placed
 from tests.integration.test_web import build_app
+from tests.unit import builders
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -119,3 +121,23 @@ async def test_each_unit_is_counted_once_in_its_time_bucket(tmp_path: Path) -> N
     assert value(found, "eventcollab_unit_seconds_bucket", le="10.0", **t) == 2
     assert value(found, "eventcollab_unit_seconds_bucket", le="+Inf", **t) == 3
     assert value(found, "eventcollab_unit_seconds_sum", **t) == 60.008
+
+
+async def test_a_tick_that_leaves_something_is_a_unit_an_idle_one_is_not(tmp_path: Path) -> None:
+    tracker = Harness("tracker", tmp_path)
+    processor, tick = tracker.processor, tracker.processor.spec.tick
+    assert tick is not None
+    unpaid = builders.order_placed(occurred_at=builders.at(0))  # long past its deadline
+    await tracker.feed(tracker.names.orders, unpaid.correlation_id, encode(unpaid))
+    assert (processor.counts.units, processor.counts.produced) == (1, 0)
+
+    await processor.ticked(tick)  # reports the overdue step: one record out
+    reported = len(tracker.emitted(tracker.names.deadlines))
+    assert reported == 1
+    assert (processor.counts.units, processor.counts.produced) == (2, 1)
+    [report] = tracker.emitted(tracker.names.deadlines)  # read back, as the tracker reads it
+    await tracker.feed(tracker.names.deadlines, unpaid.correlation_id, report)
+    assert (processor.counts.units, processor.counts.produced) == (3, 1)
+    await processor.ticked(tick)  # nothing more to report, on any partition
+    assert (processor.counts.units, processor.counts.produced) == (3, 1)
+    assert sum(processor.unit_times.counts) == 2  # the units that took a record
