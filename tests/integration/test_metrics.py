@@ -5,12 +5,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from aiokafka import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from eventcollab.codec import encode
 from eventcollab.runtime.kafka import partition_for
+from eventcollab.web import metrics
 from tests.integration.fakes import FakeConsumer, FakeProducer, record
 from tests.integration.processors import Harness
 from tests.integration.test_processors import order_placed
@@ -141,3 +143,23 @@ async def test_a_tick_that_leaves_something_is_a_unit_an_idle_one_is_not(tmp_pat
     await processor.ticked(tick)  # nothing more to report, on any partition
     assert (processor.counts.units, processor.counts.produced) == (3, 1)
     assert sum(processor.unit_times.counts) == 2  # the units that took a record
+
+
+# The snapshot handed to a loop that never runs is never awaited: that is the case tested.
+@pytest.mark.filterwarnings("ignore:coroutine 'snapshot' was never awaited")
+async def test_a_processor_whose_loop_gives_no_turn_is_left_out_of_the_scrape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(metrics, "SNAPSHOT_SECONDS", 0.1)
+    app = build_app(tmp_path, FakeProducer(auto=True))
+    stopped = asyncio.new_event_loop()  # never runs: what a leaving worker's loop does
+    app.runtime.processor("payments").running_in = stopped
+    try:
+        async with TestClient(TestServer(app.routes)) as client:
+            found = await asyncio.wait_for(scrape(client), 5)
+    finally:
+        stopped.close()
+    consumed = {
+        dict(k[1])["processor"] for k in found if k[0] == "eventcollab_records_consumed_total"
+    }
+    assert consumed == set(app.runtime.processors) - {"payments"}

@@ -43,6 +43,9 @@ MapPart = Callable[[], Awaitable[tuple[list[int], Any]]]
 # The flow map is made in the tracker's loop, after the unit in progress: a scrape does not wait
 # longer than this for it (the rest of the answer does not depend on it).
 MAP_SECONDS = 5.0
+# A processor's snapshot waits for a turn of its loop; a loop that stopped (the worker is
+# leaving) never gives one: the processor is left out of that scrape.
+SNAPSHOT_SECONDS = 5.0
 
 RECORDS = (
     ("consumed", "Records taken from the processor's inputs and finished."),
@@ -140,8 +143,15 @@ class WorkerMetrics:
         self.map_part = map_part
 
     async def families(self) -> list[Metric]:
-        processors = list(self.runtime.processors.values())
-        snapshots = [await asyncio.wrap_future(snapshot_from(p)) for p in processors]
+        snapshots = []
+        for processor in self.runtime.processors.values():
+            try:
+                taken = asyncio.wrap_future(snapshot_from(processor))
+                snapshots.append(await asyncio.wait_for(taken, SNAPSHOT_SECONDS))
+            except TimeoutError:
+                log.warning(
+                    "%s: no snapshot in %.0f s; left out of /metrics", processor, SNAPSHOT_SECONDS
+                )
         metrics = list(processor_families(snapshots))
         if "tracker" in self.runtime.processors:
             tracker = self.runtime.processor("tracker")
