@@ -163,3 +163,25 @@ async def test_a_processor_whose_loop_gives_no_turn_is_left_out_of_the_scrape(
         dict(k[1])["processor"] for k in found if k[0] == "eventcollab_records_consumed_total"
     }
     assert consumed == set(app.runtime.processors) - {"payments"}
+
+
+async def test_a_partition_taken_away_during_the_snapshot_has_no_lag(tmp_path: Path) -> None:
+    app = build_app(tmp_path, FakeProducer(auto=True))
+    tracker = app.runtime.processor("tracker")
+    first, second = sorted(tracker.consumer.assignment())[:2]
+
+    class Revoking(FakeConsumer):
+        async def position(self, tp: TopicPartition) -> int:
+            self.assigned.discard(second)  # a rebalance while the position is awaited
+            return 0
+
+        def highwater(self, tp: TopicPartition) -> int | None:
+            assert tp in self.assigned, "Partition is not assigned"  # as aiokafka's does
+            return 4
+
+    tracker.consumer = Revoking(assigned={first, second})  # type: ignore[assignment]
+    async with TestClient(TestServer(app.routes)) as client:
+        found = await scrape(client)
+    lags = {k[1]: v for k, v in found.items() if k[0] == "eventcollab_consumer_lag"}
+    assert list(lags.values()) == [4]
+    assert dict(next(iter(lags)))["partition"] == str(first.partition)

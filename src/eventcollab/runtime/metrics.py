@@ -88,7 +88,10 @@ async def lag_of(processor: "Processor", owned: frozenset[int]) -> dict[TopicPar
     for tp in sorted(consumer.assignment()):
         if tp.partition not in owned:
             continue
-        high = consumer.highwater(tp)
+        try:
+            high = consumer.highwater(tp)
+        except AssertionError:  # taken away while an earlier position was awaited
+            continue
         if high is None:
             continue  # not fetched yet
         at = processor.finished.get(tp)
