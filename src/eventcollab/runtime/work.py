@@ -1,5 +1,6 @@
 """A unit of work: what a processor decided for a batch of records, not yet on the broker."""
 
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeVar
@@ -66,6 +67,7 @@ class Work:
         self.mark_bytes = 0
         self.mark_notes = 0
         self.undo: list[tuple[bytes, object, object]] = []
+        self.began = time.monotonic()  # made when its first record is taken (runtime.metrics)
 
     def take(self, tp: TopicPartition) -> None:
         self.partition = tp.partition

@@ -26,6 +26,7 @@ from eventcollab.web.flow_queries import FlowQueries
 from eventcollab.web.flow_stream import FlowSection
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.lists import Lists
+from eventcollab.web.metrics import WorkerMetrics
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
 from eventcollab.web.pages import Dashboard, OrderForm
 from eventcollab.web.processing import ProcessingStats
@@ -92,6 +93,9 @@ def application(
         app.router.add_get("/workflows/{correlation_id}/events", steps.get)
     if "inventory" in settings.services:
         app.router.add_get("/stock/{sku}", StockOnHand(runtime.processor("stock")).get)
+    # Prometheus, on every worker; a tracker's adds its workflows and its share of the flow map.
+    map_part = flow.map_part if "tracker" in settings.services else None
+    app.router.add_get("/metrics", WorkerMetrics(runtime, map_part).get)
     return app
 
 
