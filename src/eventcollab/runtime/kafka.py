@@ -92,9 +92,14 @@ def connection(brokers: Brokers) -> ClientOptions:
     return ClientOptions(brokers)
 
 
-class BrokerRefused(RuntimeError):
+class BrokerRefused(SystemExit):
     """The broker answered but refused this client: retrying will not help, a setting must
-    change. Its message names the cause."""
+    change. A stop, like a wrong setting's: exit code 1 and one line naming the cause, not a
+    traceback that an operator would have to read to the end."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(f"eventcollab: stopped, the broker refused the connection: {cause}")
+        self.cause = cause
 
 
 async def started(client: Any, options: ClientOptions) -> None:
