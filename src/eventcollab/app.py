@@ -16,6 +16,7 @@ import faust
 
 from eventcollab import cli, topics, web
 from eventcollab.agents import fail_on, inventory, orders, payments, shipping, stray, tracker
+from eventcollab.runtime.kafka import faust_credentials
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.runtime.worker import READY, Runtime
 from eventcollab.settings import Settings, from_environment
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Any:
     app = WorkflowApp(
         settings.worker_id,
         broker=settings.broker,
+        broker_credentials=faust_credentials(settings),
         store="memory://",
         datadir=str(settings.data_dir / settings.worker_id),
         web_host=settings.web_host,

@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 Service = Literal["all", "orders", "payments", "inventory", "shipping", "tracker"]
 SERVICES: tuple[Service, ...] = ("orders", "payments", "inventory", "shipping", "tracker")
 
@@ -69,6 +71,18 @@ class Settings(BaseSettings):
     # characters each; kept secret (masked in any repr) and never logged.
     write_token: SecretStr | None = None
     read_token: SecretStr | None = None
+    # How every client reaches the broker (see eventcollab.runtime.kafka.client_options): a
+    # managed Kafka usually asks SASL_SSL with SCRAM or PLAIN. The SASL protocols need the
+    # mechanism, user name and password; the SSL ones verify the broker's certificate against
+    # the PEM CA bundle `ssl_cafile` (unset: the system's CAs), and send a client certificate
+    # when `ssl_certfile` (with `ssl_keyfile`) is set, for brokers that ask one (mutual TLS).
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
     # For tests only: customer id prefixes, comma-separated, whose orders make the shipping
     # handler publish an event it does not declare (see eventcollab.agents.stray). Empty in
     # production.
@@ -83,6 +97,38 @@ class Settings(BaseSettings):
         if self.topic_retention_hours != -1 and self.topic_retention_hours <= 0:
             raise ValueError("EVENTCOLLAB_TOPIC_RETENTION_HOURS must be above 0, or -1 (for ever)")
         return self
+
+    @model_validator(mode="after")
+    def security_complete(self) -> "Settings":
+        if self.security_protocol.startswith("SASL_"):
+            missing = [
+                f"EVENTCOLLAB_{name.upper()}"
+                for name in ("sasl_mechanism", "sasl_username", "sasl_password")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"EVENTCOLLAB_SECURITY_PROTOCOL={self.security_protocol} needs "
+                    + ", ".join(missing)
+                )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("EVENTCOLLAB_SSL_CERTFILE and EVENTCOLLAB_SSL_KEYFILE go together")
+        return self
+
+    @field_validator("sasl_mechanism", "sasl_username", "sasl_password", mode="before")
+    @classmethod
+    def blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("ssl_cafile", "ssl_certfile", "ssl_keyfile", mode="before")
+    @classmethod
+    def readable_file(cls, value: object) -> object:
+        # Checked at start: a missing CA bundle would otherwise surface as a TLS error later.
+        if value in ("", None):
+            return None
+        if not Path(str(value)).is_file():
+            raise ValueError("must name a readable PEM file")
+        return value
 
     @field_validator("write_token", "read_token", mode="before")
     @classmethod
@@ -117,7 +163,7 @@ class Settings(BaseSettings):
         return self.topic_name(f"{self.group_of(processor)}-changelog")
 
 
-SECRETS = frozenset({"write_token", "read_token"})  # never shown, even when wrong
+SECRETS = frozenset({"write_token", "read_token", "sasl_password"})  # never shown, even when wrong
 
 
 def from_environment() -> Settings:
@@ -133,6 +179,11 @@ def from_environment() -> Settings:
 def explained(wrong: ValidationError) -> str:
     lines = ["eventcollab: not started, these settings are wrong:"]
     for error in wrong.errors():
+        if not error["loc"]:
+            # A check across settings: its input is every setting, secrets included; the
+            # message names the variables.
+            lines.append(f"  {error['msg'].removeprefix('Value error, ')}")
+            continue
         field = "_".join(str(part) for part in error["loc"])
         given = "(hidden)" if field in SECRETS else repr(error.get("input"))
         lines.append(f"  EVENTCOLLAB_{field.upper()}={given}: {error['msg']}")

@@ -13,7 +13,7 @@ from eventcollab.replay.log import reader, records_in, span_of
 from eventcollab.replay.progress import bar
 from eventcollab.replay.shadow_fold import ShadowFold
 from eventcollab.replay.shadow_run import Selection, input_partitions, spec_of
-from eventcollab.runtime.kafka import bootstrap
+from eventcollab.runtime.kafka import client_options
 from eventcollab.runtime.store import changelog_key
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
@@ -28,7 +28,7 @@ async def folded_from_log(settings: Settings, topics: Topics, correlation_id: st
     fold = ShadowFold(spec.handler)
     key = correlation_id.encode()
     partitions = await input_partitions(settings, spec, Selection(ids=frozenset({correlation_id})))
-    consumer = reader(bootstrap(settings))
+    consumer = reader(client_options(settings))
     await consumer.start()
     try:
         span = await span_of(consumer, partitions)
