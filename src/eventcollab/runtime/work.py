@@ -58,11 +58,11 @@ class Work:
         self.processed = 0
         self.dead_lettered = 0
         self.retried = 0  # attempts after the first
-        # Since the last savepoint: outputs before `mark` stay; `undo` holds what each save or
-        # delete replaced, so that a handler that raised leaves no trace in the unit.
         # What handlers noted for the processor's views (runtime.processor.Keeper), per
         # partition: told once the unit is stored.
         self.notes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+        # Since the last savepoint: outputs before `mark` stay; `undo` holds what each save or
+        # delete replaced, so that a handler that raised leaves no trace in the unit.
         self.mark = 0
         self.mark_bytes = 0
         self.mark_notes = 0
