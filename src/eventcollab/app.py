@@ -16,9 +16,10 @@ import faust
 
 from eventcollab import cli, logs, topics, web
 from eventcollab.agents import fail_on, inventory, orders, payments, shipping, stray, tracker
+from eventcollab.runtime.kafka import faust_credentials
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.runtime.worker import READY, Runtime
-from eventcollab.settings import Settings
+from eventcollab.settings import Settings, from_environment
 from eventcollab.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,11 @@ def install_web_server(app: WorkflowApp, settings: Settings, names: topics.Topic
 
 
 def create_app(settings: Settings | None = None) -> Any:
-    settings = settings or Settings()
+    settings = settings or from_environment()
     app = WorkflowApp(
         settings.worker_id,
         broker=settings.broker,
+        broker_credentials=faust_credentials(settings),
         store="memory://",
         datadir=str(settings.data_dir / settings.worker_id),
         web_host=settings.web_host,

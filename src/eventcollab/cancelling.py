@@ -1,17 +1,24 @@
 """`eventcollab cancel ID [--reason TEXT]`: ask the orders service to cancel an order."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 import orjson
 from faust.cli import argument, option
 
+from eventcollab import auth
 from eventcollab.settings import Settings
 
 
-async def cancel_order(url: str, reason: str | None) -> tuple[int, dict[str, Any]]:
+async def cancel_order(
+    url: str, reason: str | None, headers: Mapping[str, str] | None = None
+) -> tuple[int, dict[str, Any]]:
     body = {"reason": reason} if reason else {}
-    async with aiohttp.ClientSession() as http, http.post(url, json=body) as response:
+    async with (
+        aiohttp.ClientSession(headers=headers) as http,
+        http.post(url, json=body) as response,
+    ):
         answer: dict[str, Any] = orjson.loads(await response.read())
         return response.status, answer
 
@@ -26,7 +33,7 @@ def install_cancel_command(app: Any, settings: Settings) -> None:
         base = settings.orders_url or settings.local_url
         url = f"{base}/workflows/{correlation_id}/cancel"
         try:
-            status, answer = await cancel_order(url, reason)
+            status, answer = await cancel_order(url, reason, auth.headers(settings, write=True))
         except aiohttp.ClientError as error:
             self.say(f"orders service unreachable at {base}: {error}")
             raise SystemExit(1) from error

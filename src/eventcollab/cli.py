@@ -8,6 +8,7 @@ from uuid import uuid4
 from faust.cli import argument, option
 from pydantic import ValidationError
 
+from eventcollab import auth
 from eventcollab import demo as demo_orders
 from eventcollab.asking import ask_tracker
 from eventcollab.audit.command import install_audit_command
@@ -73,7 +74,7 @@ def install_commands(app: Any, settings: Settings, topics: Topics) -> None:
             raise SystemExit(2) from wrong
         url = f"{settings.tracker_url or settings.local_url}/workflows/{correlation_id}"
         query = {"as_of": instant.isoformat()} if instant else None
-        body = await ask_tracker(url, self.say, query)
+        body = await ask_tracker(url, self.say, query, auth.headers(settings))
         self.say(render_status(WorkflowView.model_validate_json(body), instant))
 
     @app.command(argument("sku"), argument("quantity", type=int))
@@ -112,18 +113,6 @@ def main() -> None:
     service, sys.argv[1:] = worker_service(sys.argv[1:])
     if service is not None:
         os.environ["EVENTCOLLAB_SERVICE"] = service
-    try:
-        from eventcollab.app import app
-    except ValidationError as wrong:  # a setting: said in one line each, no traceback
-        sys.exit(refused_settings(wrong))
+    from eventcollab.app import app
 
     app.main()
-
-
-def refused_settings(error: ValidationError) -> str:
-    """Each wrong setting by its variable, with what it expects."""
-    lines = ["eventcollab: not started, a setting is wrong:"]
-    for wrong in error.errors():
-        name = "EVENTCOLLAB_" + "_".join(str(part) for part in wrong["loc"]).upper()
-        lines.append(f"  {name}={wrong['input']!r}: {wrong['msg'].removeprefix('Value error, ')}")
-    return "\n".join(lines)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from eventcollab.audit.log import partitions_of
 from eventcollab.dead_letter import DeadLetter, once, tally
 from eventcollab.replay.marks import Marks, Replayed, latest
-from eventcollab.runtime.kafka import bootstrap, read_from_start
+from eventcollab.runtime.kafka import client_options, read_from_start
 from eventcollab.settings import Settings
 from eventcollab.topics import DEAD_LETTER_REPLAYS, DEAD_LETTERS
 
@@ -113,7 +113,7 @@ def readable(values: Iterable[bytes | None]) -> tuple[list[DeadLetter], int]:
 
 
 async def read_dead_letters(settings: Settings) -> tuple[list[DeadLetter], int]:
-    servers = bootstrap(settings)
+    servers = client_options(settings)
     topic = settings.topic_name(DEAD_LETTERS.name)
     records = await read_from_start(servers, await partitions_of(servers, (topic,)))
     letters, unreadable = readable(record.value for record in records)
@@ -122,7 +122,7 @@ async def read_dead_letters(settings: Settings) -> tuple[list[DeadLetter], int]:
 
 async def read_marks(settings: Settings) -> Marks:
     """The last mark of each replayed dead letter; none before the first replay."""
-    servers = bootstrap(settings)
+    servers = client_options(settings)
     topic = settings.topic_name(DEAD_LETTER_REPLAYS.name)
     records = await read_from_start(servers, await partitions_of(servers, (topic,)))
     return latest(record.value for record in records)

@@ -6,6 +6,7 @@ from typing import Any
 
 import aiohttp
 
+from eventcollab import auth
 from eventcollab.presentation import WorkflowView
 from eventcollab.settings import Settings
 from eventcollab.web.status import MAX_WAIT_SECONDS
@@ -74,7 +75,7 @@ async def outcome(http: aiohttp.ClientSession, status_url: str, wait: float) -> 
 
 
 async def run(settings: Settings, say: Callable[[str], None], wait: float) -> None:
-    async with aiohttp.ClientSession() as http:
+    async with auth.client(settings, write=True) as http:
         orders_url = settings.orders_url or settings.local_url
         placed = [(label, await place(http, orders_url, body)) for label, body in ORDERS]
         for label, order in placed:

@@ -5,6 +5,7 @@ from typing import Any
 import orjson
 from faust.cli import option
 
+from eventcollab import auth
 from eventcollab.asking import ask_tracker
 from eventcollab.settings import Settings
 
@@ -31,7 +32,7 @@ def install_list_command(app: Any, settings: Settings) -> None:
         query = {"limit": str(limit)} | ({"status": status} if status else {})
         query |= {"before": before} if before else {}
         url = f"{settings.tracker_url or settings.local_url}/workflows"
-        body = orjson.loads(await ask_tracker(url, self.say, query))
+        body = orjson.loads(await ask_tracker(url, self.say, query, auth.headers(settings)))
         for summary in body["workflows"]:
             self.say(list_line(summary))
         if body["next"]:

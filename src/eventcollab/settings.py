@@ -4,12 +4,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 Service = Literal["all", "orders", "payments", "inventory", "shipping", "tracker"]
 SERVICES: tuple[Service, ...] = ("orders", "payments", "inventory", "shipping", "tracker")
-LOG_FORMATS = ("text", "json")
+LogFormat = Literal["text", "json"]
 
 
 class Settings(BaseSettings):
@@ -22,6 +24,14 @@ class Settings(BaseSettings):
     # Prepended to every topic name, so that environments (and test runs) can share a broker.
     topic_prefix: str = ""
     partitions: int = Field(default=8, ge=1)
+    # Copies of each topic and changelog partition, and how many must have a write before the
+    # broker acknowledges it (producers ask acks=all): 3 and 2 on a production cluster, 1 and 1
+    # on the single local broker. Applied when a topic is created.
+    replication_factor: int = Field(default=1, ge=1)
+    min_insync_replicas: int = Field(default=1, ge=1)
+    # How long the workflow topics keep their events (-1: for ever). Replay, the audit, the flow
+    # map of the log and re-driving read them; the changelogs are compacted and kept.
+    topic_retention_hours: float = Field(default=168.0)
     payment_limit: Decimal = Decimal("5000.00")
     web_host: str = "127.0.0.1"
     web_port: int = 6066
@@ -58,21 +68,81 @@ class Settings(BaseSettings):
     # letters end to end. "processor:EventType:customer id prefix", several comma-separated
     # (see eventcollab.agents.fail_on). Empty in production.
     fail_on: str = ""
+    # Bearer tokens (see eventcollab.auth): unset, the HTTP interface is open. At least 16
+    # characters each; kept secret (masked in any repr) and never logged.
+    write_token: SecretStr | None = None
+    read_token: SecretStr | None = None
+    # How every client reaches the broker (see eventcollab.runtime.kafka.client_options): a
+    # managed Kafka usually asks SASL_SSL with SCRAM or PLAIN. The SASL protocols need the
+    # mechanism, user name and password; the SSL ones verify the broker's certificate against
+    # the PEM CA bundle `ssl_cafile` (unset: the system's CAs), and send a client certificate
+    # when `ssl_certfile` (with `ssl_keyfile`) is set, for brokers that ask one (mutual TLS).
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
     # For tests only: customer id prefixes, comma-separated, whose orders make the shipping
     # handler publish an event it does not declare (see eventcollab.agents.stray). Empty in
     # production.
     stray_customers: str = ""
     # `text`: the worker's log lines as Faust writes them; `json`: one JSON object a line, for
     # log shippers (see eventcollab.logs).
-    log_format: str = "text"
+    log_format: LogFormat = "text"
     # /healthz answers 503 once the worker's event loop has not beaten for this long.
     health_stale_seconds: float = Field(default=30.0, gt=0)
 
-    @field_validator("log_format")
+    @model_validator(mode="after")
+    def replicas_fit(self) -> "Settings":
+        if self.min_insync_replicas > self.replication_factor:
+            raise ValueError(
+                "EVENTCOLLAB_MIN_INSYNC_REPLICAS must not be above EVENTCOLLAB_REPLICATION_FACTOR"
+            )
+        if self.topic_retention_hours != -1 and self.topic_retention_hours <= 0:
+            raise ValueError("EVENTCOLLAB_TOPIC_RETENTION_HOURS must be above 0, or -1 (for ever)")
+        return self
+
+    @model_validator(mode="after")
+    def security_complete(self) -> "Settings":
+        if self.security_protocol.startswith("SASL_"):
+            missing = [
+                f"EVENTCOLLAB_{name.upper()}"
+                for name in ("sasl_mechanism", "sasl_username", "sasl_password")
+                if getattr(self, name) is None
+            ]
+            if missing:
+                raise ValueError(
+                    f"EVENTCOLLAB_SECURITY_PROTOCOL={self.security_protocol} needs "
+                    + ", ".join(missing)
+                )
+        if (self.ssl_certfile is None) != (self.ssl_keyfile is None):
+            raise ValueError("EVENTCOLLAB_SSL_CERTFILE and EVENTCOLLAB_SSL_KEYFILE go together")
+        return self
+
+    @field_validator("sasl_mechanism", "sasl_username", "sasl_password", mode="before")
     @classmethod
-    def known_log_format(cls, value: str) -> str:
-        if value not in LOG_FORMATS:
-            raise ValueError("expected text or json")
+    def blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("ssl_cafile", "ssl_certfile", "ssl_keyfile", mode="before")
+    @classmethod
+    def readable_file(cls, value: object) -> object:
+        # Checked at start: a missing CA bundle would otherwise surface as a TLS error later.
+        if value in ("", None):
+            return None
+        if not Path(str(value)).is_file():
+            raise ValueError("must name a readable PEM file")
+        return value
+
+    @field_validator("write_token", "read_token", mode="before")
+    @classmethod
+    def token_or_none(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        if len(str(value.get_secret_value() if isinstance(value, SecretStr) else value)) < 16:
+            raise ValueError("a token must be at least 16 characters (openssl rand -hex 32)")
         return value
 
     @property
@@ -97,3 +167,30 @@ class Settings(BaseSettings):
 
     def changelog_of(self, processor: str) -> str:
         return self.topic_name(f"{self.group_of(processor)}-changelog")
+
+
+SECRETS = frozenset({"write_token", "read_token", "sasl_password"})  # never shown, even when wrong
+
+
+def from_environment() -> Settings:
+    """The settings, or a stop that names each wrong setting and what it should be: a worker
+    with a bad value must not start at all (a traceback about a model would not say which
+    variable to fix)."""
+    try:
+        return Settings()
+    except ValidationError as wrong:
+        raise SystemExit(explained(wrong)) from None
+
+
+def explained(wrong: ValidationError) -> str:
+    lines = ["eventcollab: not started, these settings are wrong:"]
+    for error in wrong.errors():
+        if not error["loc"]:
+            # A check across settings: its input is every setting, secrets included; the
+            # message names the variables.
+            lines.append(f"  {error['msg'].removeprefix('Value error, ')}")
+            continue
+        field = "_".join(str(part) for part in error["loc"])
+        given = "(hidden)" if field in SECRETS else repr(error.get("input"))
+        lines.append(f"  EVENTCOLLAB_{field.upper()}={given}: {error['msg']}")
+    return "\n".join(lines)

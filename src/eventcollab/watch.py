@@ -6,11 +6,12 @@ that runs the tracker.
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any
 
 import aiohttp
 
+from eventcollab import auth
 from eventcollab.presentation import StepView
 from eventcollab.render import step_line
 from eventcollab.settings import Settings
@@ -27,11 +28,16 @@ async def server_sent(response: aiohttp.ClientResponse) -> AsyncIterator[tuple[s
             yield event, line.removeprefix("data:").strip()
 
 
-async def follow(url: str, say: Callable[[str], None], seen: set[str]) -> str | None:
+async def follow(
+    url: str, say: Callable[[str], None], seen: set[str], headers: Mapping[str, str]
+) -> str | None:
     """Print each step of the workflow at `url` not in `seen`; returns its outcome (None: the
     stream broke off, or the workflow's partition moved and the stream should be opened again)."""
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=10)
-    async with aiohttp.ClientSession(timeout=timeout) as http, http.get(url) as response:
+    async with (
+        aiohttp.ClientSession(timeout=timeout, headers=headers) as http,
+        http.get(url) as response,
+    ):
         if response.status != 200:
             raise WatchFailed(f"{response.status}: {(await response.read()).decode()}")
         async for event, data in server_sent(response):
@@ -63,7 +69,7 @@ def install_watch_command(app: Any, settings: Settings) -> None:
         url, seen = f"{base}/workflows/{correlation_id}/events", set[str]()
         while True:
             try:
-                outcome = await follow(url, self.say, seen)
+                outcome = await follow(url, self.say, seen, auth.headers(settings))
             except (aiohttp.ClientError, WatchFailed) as error:
                 self.say(f"cannot watch {correlation_id} at {url}: {error}")
                 raise SystemExit(1) from error

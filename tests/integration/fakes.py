@@ -109,6 +109,8 @@ class FakeConsumer:
     batches: list[dict[TopicPartition, list[Any]]] = field(default_factory=list)
     seeks: list[tuple[TopicPartition, int]] = field(default_factory=list)
     when_empty: Any = None
+    highwaters: dict[TopicPartition, int] = field(default_factory=dict)  # of the last fetch
+    positions: dict[TopicPartition, int] = field(default_factory=dict)
 
     def assignment(self) -> set[TopicPartition]:
         return self.assigned
@@ -128,6 +130,12 @@ class FakeConsumer:
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.seeks.append((tp, offset))
+
+    def highwater(self, tp: TopicPartition) -> int | None:
+        return self.highwaters.get(tp)
+
+    async def position(self, tp: TopicPartition) -> int:
+        return self.positions.get(tp, 0)
 
     async def seek_to_beginning(self, tp: TopicPartition) -> None:
         self.seeks.append((tp, 0))

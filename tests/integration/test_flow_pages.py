@@ -2,6 +2,7 @@
 the workflow page's causal tree, over a tracker fed real paths."""
 
 import re
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,11 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from eventcollab.runtime.kafka import partition_for
 from tests.integration.fakes import FakeProducer
 from tests.integration.test_queries import Tracker
 from tests.integration.test_web import build_app
-from tests.unit.builders import declined_path, happy_path, timed_out_path
+from tests.unit.builders import declined_path, happy_path, order_placed, timed_out_path
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 PAID = "payments/PaymentAuthorized"
@@ -162,3 +164,24 @@ async def next_flow(stream: Any) -> str:
             html: str = orjson.loads(line[6:])["html"]
             return html
     raise AssertionError("the stream ended")
+
+
+async def test_stuck_reads_only_the_workflows_old_enough_to_be_stuck(browser: Any) -> None:
+    app, client = browser
+    tracker = app.runtime.processor("tracker")
+    waiting = happy_path()[:2]  # paid long ago (the builders' clock): past half of 120 s
+    young = order_placed(occurred_at=datetime.now(UTC))  # placed now: too young to be stuck
+    await Tracker(app).record(*waiting, young)
+    # Its stored state is made unreadable: asking it for stuck workflows must not read it.
+    number = partition_for(young.correlation_id, tracker.settings.partitions)
+    store = tracker.store.opened(number)
+    store.write({f"workflows/{young.correlation_id}".encode(): b"unreadable"}, 10**6)
+
+    answer = await client.get("/flow/stuck")
+
+    assert answer.status == 200, await answer.text()
+    stuck = await answer.json()
+    assert stuck["workflows"] == 1
+    assert [w["correlation_id"] for w in stuck["nodes"][PAID]["longest"]] == [
+        waiting[0].correlation_id
+    ]

@@ -196,3 +196,14 @@ async def test_every_worker_answers_the_probes_whatever_it_runs(tmp_path: Path) 
     assert set(body["processors"]) == set(app.runtime.processors)
     assert body["processors"]["tracker"]["ready"] is True  # the one build_app assigned
     assert body["processors"]["payments"] == {"ready": False, "reason": "not started"}
+
+
+async def test_the_probes_need_no_token_when_reads_and_writes_need_one(tmp_path: Path) -> None:
+    tokens = {"read_token": "r" * 32, "write_token": "w" * 32}
+    app = build_app(tmp_path, FakeProducer(auto=True), service="tracker", **tokens)
+    async with TestClient(TestServer(app.routes)) as client:
+        alive, _ = await probe(client, "/healthz")
+        ready, _ = await probe(client, "/readyz")
+        refused = (await client.get("/workflows")).status
+
+    assert (alive, ready, refused) == (200, 200, 401)

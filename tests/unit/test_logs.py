@@ -10,12 +10,11 @@ from aiokafka import ConsumerRecord
 from builders import authorized, order_placed
 from pydantic import ValidationError
 
-from eventcollab.cli import refused_settings
 from eventcollab.codec import encode
 from eventcollab.crash.processes import is_ready_line
 from eventcollab.logs import HANDLING, HandlingContext, JsonLines, formats, ids_of
 from eventcollab.models import ReserveStock
-from eventcollab.settings import Settings
+from eventcollab.settings import Settings, explained
 
 Record = ConsumerRecord[bytes, bytes]
 
@@ -180,9 +179,9 @@ def test_the_log_format_is_text_or_json_and_a_wrong_one_is_named_by_its_variable
     with pytest.raises(ValidationError) as wrong:
         Settings(log_format="xml")
 
-    assert refused_settings(wrong.value) == (
-        "eventcollab: not started, a setting is wrong:\n"
-        "  EVENTCOLLAB_LOG_FORMAT='xml': expected text or json"
+    assert explained(wrong.value) == (
+        "eventcollab: not started, these settings are wrong:\n"
+        "  EVENTCOLLAB_LOG_FORMAT='xml': Input should be 'text' or 'json'"
     )
 
 

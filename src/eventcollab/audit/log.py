@@ -6,7 +6,7 @@ from aiokafka import TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from eventcollab.audit.model import AuditLog, Record
-from eventcollab.runtime.kafka import read_from_start
+from eventcollab.runtime.kafka import Brokers, client_options, connection, read_from_start, started
 from eventcollab.settings import Settings
 from eventcollab.topics import DEAD_LETTERS, STOCK_COMMANDS, WORKFLOW_TOPICS
 
@@ -25,12 +25,12 @@ def changelog_topic(settings: Settings) -> str:
 
 
 async def read_log(settings: Settings, timeout: float = 60.0) -> AuditLog:
-    bootstrap = settings.broker.removeprefix("kafka://")
+    brokers = client_options(settings)
     stock, changelog = stock_commands_topic(settings), changelog_topic(settings)
     letters = settings.topic_name(DEAD_LETTERS.name)
     names = (*workflow_topics(settings), stock, changelog)
-    read = await partitions_of(bootstrap, (*names, letters))
-    records = await read_partitions(bootstrap, read, timeout)
+    read = await partitions_of(brokers, (*names, letters))
+    records = await read_partitions(brokers, read, timeout)
     return AuditLog(
         workflow=tuple(r for r in records if r.topic not in (stock, changelog, letters)),
         stock_commands=tuple(r for r in records if r.topic == stock),
@@ -40,10 +40,11 @@ async def read_log(settings: Settings, timeout: float = 60.0) -> AuditLog:
     )
 
 
-async def partitions_of(bootstrap: str, names: tuple[str, ...]) -> list[Any]:
+async def partitions_of(brokers: Brokers, names: tuple[str, ...]) -> list[Any]:
     """The partitions of those topics that exist; a missing topic has none."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
+    options = connection(brokers)
+    admin = AIOKafkaAdminClient(**options)
+    await started(admin, options)
     try:
         # Metadata of every topic: naming ours would let a broker with auto-creation create the
         # missing ones, and an audit must not change what it audits.
@@ -58,8 +59,8 @@ async def partitions_of(bootstrap: str, names: tuple[str, ...]) -> list[Any]:
     ]
 
 
-async def read_partitions(bootstrap: str, partitions: list[Any], timeout: float) -> list[Record]:
-    return [record_of(raw) for raw in await read_from_start(bootstrap, partitions, timeout)]
+async def read_partitions(brokers: Brokers, partitions: list[Any], timeout: float) -> list[Record]:
+    return [record_of(raw) for raw in await read_from_start(brokers, partitions, timeout)]
 
 
 def record_of(raw: Any) -> Record:

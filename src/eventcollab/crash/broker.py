@@ -9,6 +9,7 @@ from pathlib import Path
 from types import FrameType
 
 from eventcollab.crash.processes import caller_env, free_port
+from eventcollab.crash.secure import SecureListener
 
 ROOT = Path(__file__).resolve().parents[3]
 SCRIPT = ROOT / "scripts" / "broker"
@@ -46,6 +47,8 @@ class PrivateBroker:
     home: Path
     port: int = field(default_factory=free_port)
     controller_port: int = field(default_factory=free_port)
+    # A SASL_SSL listener besides the PLAINTEXT one, for the secure-connection tests.
+    secure: SecureListener | None = None
 
     @property
     def bootstrap(self) -> str:
@@ -66,6 +69,7 @@ class PrivateBroker:
             "EVENTCOLLAB_BROKER_PORT": str(self.port),
             "EVENTCOLLAB_CONTROLLER_PORT": str(self.controller_port),
             "EVENTCOLLAB_BROKER_JARS": str(SHARED_JARS),
+            **(self.secure.env() if self.secure else {}),
         }
 
     def start(self) -> str:

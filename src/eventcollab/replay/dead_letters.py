@@ -21,7 +21,7 @@ from eventcollab.replay.log import Span, position_key, reader, records_in, span_
 from eventcollab.replay.marks import Replayed, latest
 from eventcollab.replay.progress import INTERRUPTED, Checkpoint, Tally, bar, stoppable
 from eventcollab.replay.resend import Clients, Resend, Say, decoded
-from eventcollab.runtime.kafka import bootstrap, declare_topics, new_producer, read_from_start
+from eventcollab.runtime.kafka import client_options, declare_topics, new_producer, read_from_start
 from eventcollab.settings import Settings
 from eventcollab.topics import DEAD_LETTER_REPLAYS, DEAD_LETTERS
 
@@ -41,7 +41,7 @@ class Request:
 
 async def replay_dead_letters(settings: Settings, request: Request, say: Say) -> int:
     """Replay what the request selects; returns the command's exit code."""
-    servers = bootstrap(settings)
+    servers = client_options(settings)
     letters_topic = settings.topic_name(DEAD_LETTERS.name)
     marks_topic = settings.topic_name(DEAD_LETTER_REPLAYS.name)
     partitions = await partitions_of(servers, (letters_topic, marks_topic))
@@ -66,9 +66,7 @@ async def replay_dead_letters(settings: Settings, request: Request, say: Say) ->
         if checkpoint.resumed:
             say(f"resuming from {checkpoint.path}")
         remember(checkpoint, span)
-        clients = Clients(
-            new_producer(settings), AIOKafkaAdminClient(bootstrap_servers=servers), consumer
-        )
+        clients = Clients(new_producer(settings), AIOKafkaAdminClient(**servers), consumer)
         await declare_topics(settings, [], [marks_topic])
         await clients.producer.start()
         await clients.admin.start()

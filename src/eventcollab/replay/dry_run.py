@@ -2,17 +2,18 @@
 own handler in memory, next to the status the live tracker serves, and whether they agree."""
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import aiohttp
 
+from eventcollab import auth
 from eventcollab.presentation import WorkflowView, present
 from eventcollab.render import render_status
 from eventcollab.replay.log import reader, records_in, span_of
 from eventcollab.replay.progress import bar
 from eventcollab.replay.shadow_fold import ShadowFold
 from eventcollab.replay.shadow_run import Selection, input_partitions, spec_of
-from eventcollab.runtime.kafka import bootstrap
+from eventcollab.runtime.kafka import client_options
 from eventcollab.runtime.store import changelog_key
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
@@ -27,7 +28,7 @@ async def folded_from_log(settings: Settings, topics: Topics, correlation_id: st
     fold = ShadowFold(spec.handler)
     key = correlation_id.encode()
     partitions = await input_partitions(settings, spec, Selection(ids=frozenset({correlation_id})))
-    consumer = reader(bootstrap(settings))
+    consumer = reader(client_options(settings))
     await consumer.start()
     try:
         span = await span_of(consumer, partitions)
@@ -43,10 +44,10 @@ async def folded_from_log(settings: Settings, topics: Topics, correlation_id: st
     return None if raw is None else render_status(present(WorkflowState.model_validate_json(raw)))
 
 
-async def live_status(url: str) -> str:
+async def live_status(url: str, headers: Mapping[str, str]) -> str:
     """The live status rendered, or why there is none."""
     try:
-        async with aiohttp.ClientSession() as http, http.get(url) as response:
+        async with aiohttp.ClientSession(headers=headers) as http, http.get(url) as response:
             body = await response.read()
     except aiohttp.ClientError as error:
         return f"tracker unreachable: {error}"
@@ -59,7 +60,7 @@ async def dry_run(settings: Settings, topics: Topics, correlation_id: str, say: 
     """Print both; True when they agree."""
     url = f"{settings.tracker_url or settings.local_url}/workflows/{correlation_id}"
     folded = await folded_from_log(settings, topics, correlation_id) or "no event on the log"
-    live = await live_status(url)
+    live = await live_status(url, auth.headers(settings))
     say("from the log (folded now)")
     say(folded)
     say(f"live ({url})")

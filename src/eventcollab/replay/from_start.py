@@ -15,7 +15,7 @@ from aiokafka.structs import OffsetAndMetadata
 
 from eventcollab import topics
 from eventcollab.agents import inventory, orders, payments, shipping, tracker
-from eventcollab.runtime.kafka import bootstrap
+from eventcollab.runtime.kafka import client_options
 from eventcollab.settings import Settings
 
 
@@ -53,7 +53,7 @@ async def rewind(settings: Settings, chosen: list[str] | None = None) -> list[Re
     unknown = sorted(set(names) - set(inputs))
     if unknown:
         raise ValueError(f"no such processor: {', '.join(unknown)} (one of {', '.join(inputs)})")
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings))
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         busy = {n: await members_of(admin, settings.group_of(n)) for n in names}
@@ -68,7 +68,7 @@ async def rewind(settings: Settings, chosen: list[str] | None = None) -> list[Re
 async def rewind_group(settings: Settings, name: str, inputs: tuple[str, ...]) -> Rewound:
     group = settings.group_of(name)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap(settings), group_id=group, enable_auto_commit=False
+        **client_options(settings), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:

@@ -13,6 +13,8 @@ from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from eventcollab.runtime.kafka import Brokers, connection
+
 Record: TypeAlias = ConsumerRecord[bytes, bytes]
 FETCH_MS = 500
 
@@ -66,10 +68,10 @@ async def records_in(
             pending = [tp for tp in pending if await consumer.position(tp) < span.end[tp]]
 
 
-def reader(bootstrap_servers: str) -> AIOKafkaConsumer:
+def reader(brokers: Brokers) -> AIOKafkaConsumer:
     """A consumer that leaves no trace: no group, no commits."""
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers,
+        **connection(brokers),
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_records=1_000,

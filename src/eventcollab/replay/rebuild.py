@@ -29,7 +29,7 @@ from eventcollab.records import Refused
 from eventcollab.replay.from_start import members_of
 from eventcollab.replay.log import Record, Span, reader, records_in, span_of
 from eventcollab.replay.progress import Checkpoint, Stop, Tally, bar, stoppable
-from eventcollab.runtime.kafka import bootstrap, new_producer, read_from_start
+from eventcollab.runtime.kafka import client_options, new_producer, read_from_start
 from eventcollab.runtime.offline import decided
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.runtime.store import CHECKPOINT, Store
@@ -77,7 +77,7 @@ def folded(spec: ProcessorSpec, store: Store, record: Record, tally: Tally) -> N
 async def committed_offsets(
     settings: Settings, group: str, partitions: list[TopicPartition]
 ) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap(settings), group_id=group)
+    consumer = AIOKafkaConsumer(**client_options(settings), group_id=group)
     await consumer.start()
     try:
         return {tp: (await consumer.committed(tp)) or 0 for tp in partitions}
@@ -93,7 +93,7 @@ async def rebuild(settings: Settings, processor: str, restart: bool = False) -> 
     if restart:
         shutil.rmtree(home, ignore_errors=True)
         checkpoint_path.unlink(missing_ok=True)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings))
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         running = bool(await members_of(admin, group))
@@ -128,7 +128,7 @@ async def fold_up_to(
     tally: Tally,
     stop: Stop,
 ) -> None:
-    consumer = reader(bootstrap(settings))
+    consumer = reader(client_options(settings))
     await consumer.start()
     try:
         whole = await span_of(consumer, target, checkpoint.offsets)
@@ -159,7 +159,7 @@ async def switch(settings: Settings, store: Store, changelog: str) -> int:
     """Append to the changelog what turns its state into the store's; the records written."""
     tps = [TopicPartition(changelog, p) for p in range(settings.partitions)]
     old: dict[int, dict[bytes, bytes | None]] = {p: {} for p in range(settings.partitions)}
-    for record in await read_from_start(bootstrap(settings), tps):
+    for record in await read_from_start(client_options(settings), tps):
         if record.key is not None:
             old[record.partition][record.key] = record.value
     producer = new_producer(settings)

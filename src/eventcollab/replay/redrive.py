@@ -17,7 +17,7 @@ from eventcollab.models import Event
 from eventcollab.records import Refused, event_of
 from eventcollab.replay.log import Record, reader, records_in, span_of
 from eventcollab.replay.progress import Stop, Tally, bar
-from eventcollab.runtime.kafka import bootstrap, new_producer, partition_for
+from eventcollab.runtime.kafka import client_options, new_producer, partition_for
 from eventcollab.settings import Settings
 from eventcollab.topics import WORKFLOW_TOPICS
 from eventcollab.workflow import (
@@ -84,7 +84,7 @@ async def read_workflow(
 ) -> list[Logged]:
     """The workflow's events, from its partition of every workflow topic, up to the ends they
     had when the read began. Records of other workflows share those partitions: passed over."""
-    servers = bootstrap(settings)
+    servers = client_options(settings)
     number = partition_for(correlation_id, settings.partitions)
     names = tuple(settings.topic_name(spec.name) for spec in WORKFLOW_TOPICS)
     partitions = [tp for tp in await partitions_of(servers, names) if tp.partition == number]

@@ -29,7 +29,7 @@ from eventcollab.replay import attribution, shadow
 from eventcollab.replay.log import Record, Span, reader, records_in, span_of
 from eventcollab.replay.progress import INTERRUPTED, Checkpoint, Tally, bar, stoppable
 from eventcollab.replay.shadow_fold import Input, ShadowFold, input_of
-from eventcollab.runtime.kafka import bootstrap, partition_for, read_from_start
+from eventcollab.runtime.kafka import client_options, partition_for, read_from_start
 from eventcollab.runtime.memory import MemoryPartition, MemoryStore
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.settings import Settings
@@ -134,7 +134,7 @@ def checkpoint_path(settings: Settings, processor: str, selection: Selection) ->
 async def input_partitions(
     settings: Settings, spec: ProcessorSpec, selection: Selection
 ) -> list[TopicPartition]:
-    partitions = await partitions_of(bootstrap(settings), spec.inputs)
+    partitions = await partitions_of(client_options(settings), spec.inputs)
     keyed_by_sku = settings.topic_name(STOCK_COMMANDS.name) in spec.inputs
     if not selection.ids or keyed_by_sku:
         return partitions  # a SKU's stock depends on every order: all of it is folded
@@ -146,7 +146,7 @@ async def input_partitions(
 async def log_outputs(settings: Settings, processor: str) -> LogOutputs:
     names = tuple(settings.topic_name(spec.name) for spec in attribution.WRITES[processor])
     commands = settings.topic_name(STOCK_COMMANDS.name)
-    servers = bootstrap(settings)
+    servers = client_options(settings)
     outputs = LogOutputs()
     for record in await read_from_start(servers, await partitions_of(servers, names)):
         outputs.add(processor, record, record.topic == commands)
@@ -213,7 +213,7 @@ async def shadow_replay(
     if restart:
         kept.remove()
         kept = ShadowCheckpoint(kept.path)
-    consumer = reader(bootstrap(settings))
+    consumer = reader(client_options(settings))
     await consumer.start()
     try:
         span = await span_of(

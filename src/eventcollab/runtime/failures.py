@@ -38,6 +38,8 @@ class Counts:
     processed: int = 0  # handled, or passed over by type
     dead_lettered: int = 0
     retried: int = 0  # attempts after the first, of records processed or dead-lettered
+    produced: int = 0  # records sent: outputs and dead letters
+    units: int = 0  # units of work stored that took records or left something (not idle ticks)
 
     @property
     def consumed(self) -> int:
@@ -49,6 +51,9 @@ class Counts:
             processed=self.processed + work.processed,
             dead_lettered=self.dead_lettered + work.dead_lettered,
             retried=self.retried + work.retried,
+            produced=self.produced + len(work.outputs) + len(work.letters),
+            units=self.units
+            + (1 if work.done or work.outputs or work.letters or work.changes else 0),
         )
 
 

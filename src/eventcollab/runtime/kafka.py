@@ -3,11 +3,21 @@
 import asyncio
 import functools
 import logging
+import ssl
+from collections.abc import Mapping
 from typing import Any
 
+import faust
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.conn import create_conn
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from aiokafka.errors import (
+    AuthenticationFailedError,
+    KafkaConnectionError,
+    SaslAuthenticationFailed,
+)
+from aiokafka.helpers import create_ssl_context
 from aiokafka.partitioner import murmur2
 
 from eventcollab.settings import Settings
@@ -18,8 +28,6 @@ log = logging.getLogger(__name__)
 # is appended to the log whole or not at all, which is what keeps a partition's states together.
 MAX_BATCH_BYTES = 1_000_000
 ALREADY_EXISTS = 36  # Kafka's TOPIC_ALREADY_EXISTS error code
-# One copy per partition suits the single local broker; a cluster wants 3 (a later setting).
-REPLICATION_FACTOR = 1
 # Long enough to ride out a broker restart; a unit of work that still fails is retried whole.
 REQUEST_TIMEOUT_MS = 60_000
 
@@ -28,9 +36,131 @@ def bootstrap(settings: Settings) -> str:
     return settings.broker.removeprefix("kafka://").replace(";", ",")
 
 
+class ClientOptions(dict[str, Any]):
+    """The keyword arguments of an aiokafka client: the servers and how to reach them; with
+    whom it signs in and which CAs it trusts, to say so when the broker refuses it."""
+
+    user: str | None = None
+    trust: str = "the system's CA certificates"
+
+
+Brokers = str | Mapping[str, Any]  # a bootstrap string (the local PLAINTEXT broker) or options
+
+
+def client_options(settings: Settings) -> ClientOptions:
+    """What every aiokafka client of eventcollab is built with: one place for the security
+    settings, so that no client can reach the broker another way."""
+    options = ClientOptions(
+        bootstrap_servers=bootstrap(settings), security_protocol=settings.security_protocol
+    )
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_context"] = create_ssl_context(
+            cafile=settings.ssl_cafile, certfile=settings.ssl_certfile, keyfile=settings.ssl_keyfile
+        )
+        if settings.ssl_cafile is not None:
+            options.trust = f"EVENTCOLLAB_SSL_CAFILE={settings.ssl_cafile}"
+    if settings.security_protocol.startswith("SASL_"):
+        assert settings.sasl_password is not None  # the settings' own check
+        options |= {
+            "sasl_mechanism": settings.sasl_mechanism,
+            "sasl_plain_username": settings.sasl_username,
+            "sasl_plain_password": settings.sasl_password.get_secret_value(),
+        }
+        options.user = settings.sasl_username
+    return options
+
+
+def faust_credentials(settings: Settings) -> Any:
+    """The same security for Faust's own clients (its consumer group and producer)."""
+    options = client_options(settings)
+    context = options.get("ssl_context")
+    if settings.security_protocol.startswith("SASL_"):
+        return faust.SASLCredentials(
+            username=options["sasl_plain_username"],
+            password=options["sasl_plain_password"],
+            ssl_context=context,
+            mechanism=settings.sasl_mechanism,
+        )
+    return faust.SSLCredentials(context) if context is not None else None
+
+
+def connection(brokers: Brokers) -> ClientOptions:
+    if isinstance(brokers, ClientOptions):
+        return brokers
+    if isinstance(brokers, str):
+        return ClientOptions(bootstrap_servers=brokers)
+    return ClientOptions(brokers)
+
+
+class BrokerRefused(SystemExit):
+    """The broker answered but refused this client: retrying will not help, a setting must
+    change. A stop, like a wrong setting's: exit code 1 and one line naming the cause, not a
+    traceback that an operator would have to read to the end."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(f"eventcollab: stopped, the broker refused the connection: {cause}")
+        self.cause = cause
+
+
+async def started(client: Any, options: ClientOptions) -> None:
+    """Start an aiokafka client; when it cannot connect, say why.
+
+    aiokafka logs the cause of a failed bootstrap and raises a bare "Unable to bootstrap": a
+    wrong password and an untrusted certificate would read like an unreachable broker. One more
+    connection, made by hand, finds the cause.
+    """
+    try:
+        await client.start()
+    except KafkaConnectionError:
+        cause = await refusal(options)
+        if cause is None:
+            raise
+        raise BrokerRefused(cause) from None
+
+
+REFUSAL_PROBE_SECONDS = 10.0
+
+
+async def refusal(options: ClientOptions) -> str | None:
+    """Why the broker refuses these options, or None when it does not (unreachable, say)."""
+    security = {
+        key: options[key]
+        for key in (
+            "security_protocol",
+            "ssl_context",
+            "sasl_mechanism",
+            "sasl_plain_username",
+            "sasl_plain_password",
+        )
+        if key in options
+    }
+    for server in str(options["bootstrap_servers"]).split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            async with asyncio.timeout(REFUSAL_PROBE_SECONDS):
+                conn = await create_conn(host, int(port), **security)
+        except ssl.SSLCertVerificationError as untrusted:
+            return (
+                f"TLS: the broker's certificate is not trusted by {options.trust} "
+                f"({untrusted.verify_message}) at {server}"
+            )
+        except ssl.SSLError as failed:
+            return f"TLS: the handshake with {server} failed ({failed.reason or failed})"
+        except (SaslAuthenticationFailed, AuthenticationFailedError):
+            mechanism = options.get("sasl_mechanism")
+            return (
+                f"authentication failed for user {options.user!r} at {server}: "
+                f"wrong password or mechanism ({mechanism})"
+            )
+        except (OSError, TimeoutError, KafkaConnectionError):
+            continue
+        conn.close()
+    return None
+
+
 def new_producer(settings: Settings) -> AIOKafkaProducer:
     return AIOKafkaProducer(
-        bootstrap_servers=bootstrap(settings),
+        **client_options(settings),
         acks="all",
         # Not idempotent: after a broker restart aiokafka's idempotent producer can meet an
         # OutOfOrderSequenceNumber, which it treats as fatal, and never sends again (seen in the
@@ -50,7 +180,7 @@ def new_consumer(
     **options: Any,
 ) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        bootstrap_servers=bootstrap(settings),
+        **client_options(settings),
         group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -74,16 +204,18 @@ def partition_for(key: str, partitions: int) -> int:
 
 async def declare_topics(settings: Settings, names: list[str], compacted: list[str]) -> None:
     """Create the topics that are missing, each with the one partition count of the workflow."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings))
-    await admin.start()
+    options = client_options(settings)
+    admin = AIOKafkaAdminClient(**options)
+    # The first connection of a worker and of most commands: a refusal stops them here.
+    await started(admin, options)
     try:
         new = [
             NewTopic(
                 name,
                 settings.partitions,
-                REPLICATION_FACTOR,
+                settings.replication_factor,
                 None,
-                {"cleanup.policy": "compact"} if name in compacted else {},
+                topic_config(settings, compacted=name in compacted),
             )
             for name in [*names, *compacted]
         ]
@@ -94,6 +226,18 @@ async def declare_topics(settings: Settings, names: list[str], compacted: list[s
         await check_partitions(admin, settings, [*names, *compacted])
     finally:
         await admin.close()
+
+
+def topic_config(settings: Settings, compacted: bool) -> dict[str, str]:
+    """What a new topic is created with, every value explicit rather than the broker's default:
+    changelogs are compacted (the last state of each key is kept for ever), workflow topics
+    keep their events for the retention the settings give."""
+    config = {"min.insync.replicas": str(settings.min_insync_replicas)}
+    if compacted:
+        return config | {"cleanup.policy": "compact", "retention.ms": "-1"}
+    hours = settings.topic_retention_hours
+    retention = -1 if hours == -1 else round(hours * 3_600_000)
+    return config | {"cleanup.policy": "delete", "retention.ms": str(retention)}
 
 
 async def check_partitions(
@@ -126,7 +270,7 @@ def known(described: dict[str, Any] | None) -> bool:
 
 
 async def read_from_start(
-    bootstrap_servers: str, partitions: list[TopicPartition], timeout: float = 120.0
+    brokers: Brokers, partitions: list[TopicPartition], timeout: float = 120.0
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of `partitions`, from the beginning to the end offsets taken first.
 
@@ -136,10 +280,9 @@ async def read_from_start(
     """
     if not partitions:
         return []
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
+    options = connection(brokers)
+    consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, auto_offset_reset="earliest")
+    await started(consumer, options)
     try:
         consumer.assign(partitions)
         end = await consumer.end_offsets(partitions)

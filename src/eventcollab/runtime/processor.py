@@ -52,6 +52,7 @@ from eventcollab.runtime import publish
 from eventcollab.runtime.failures import Counts, Failures
 from eventcollab.runtime.kafka import new_consumer, partition_for
 from eventcollab.runtime.locate import Owners, locating_assignor
+from eventcollab.runtime.metrics import UnitTimes
 from eventcollab.runtime.retries import RetryPolicy
 from eventcollab.runtime.store import Store, changelog_key
 from eventcollab.runtime.work import Work
@@ -147,6 +148,8 @@ class Processor(Service):
         self.failures = Failures(spec.name, RetryPolicy.of(settings), settings.partitions)
         self.dead_letters = settings.topic_name(DEAD_LETTERS.name)
         self.counts = Counts()  # replaced whole: the web server's thread reads it
+        self.unit_times = UnitTimes()  # of the units that took records (runtime.metrics)
+        self.committed: dict[TopicPartition, int] = {}  # the offsets last committed
 
     @property
     def changelog(self) -> str | None:
@@ -305,6 +308,7 @@ class Processor(Service):
                 kept(work)
         self.counts = self.counts.plus(work)
         if work.done:
+            self.unit_times.observe(time.monotonic() - work.began)
             self.finished.update(work.done)
             self.uncommitted.update(work.done)
             if self.committing is None or self.committing.done():
@@ -325,6 +329,7 @@ class Processor(Service):
                 log.warning("%s: committing %s failed (%r); retried later", self, offsets, error)
                 self.uncommitted = offsets | self.uncommitted
                 return
+            self.committed.update(offsets)
 
     async def flush_commits(self) -> None:
         if self.committing is not None:
@@ -399,6 +404,7 @@ class Processor(Service):
                 observe(None)
             self.finished.clear()
             self.uncommitted.clear()
+            self.committed.clear()
 
     async def assigned(self, assigned: list[TopicPartition]) -> None:
         async with self.lock:

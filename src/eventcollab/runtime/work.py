@@ -1,5 +1,6 @@
 """A unit of work: what a processor decided for a batch of records, not yet on the broker."""
 
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any, Protocol, TypeVar
@@ -57,15 +58,16 @@ class Work:
         self.processed = 0
         self.dead_lettered = 0
         self.retried = 0  # attempts after the first
-        # Since the last savepoint: outputs before `mark` stay; `undo` holds what each save or
-        # delete replaced, so that a handler that raised leaves no trace in the unit.
         # What handlers noted for the processor's views (runtime.processor.Keeper), per
         # partition: told once the unit is stored.
         self.notes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
+        # Since the last savepoint: outputs before `mark` stay; `undo` holds what each save or
+        # delete replaced, so that a handler that raised leaves no trace in the unit.
         self.mark = 0
         self.mark_bytes = 0
         self.mark_notes = 0
         self.undo: list[tuple[bytes, object, object]] = []
+        self.began = time.monotonic()  # made when its first record is taken (runtime.metrics)
 
     def take(self, tp: TopicPartition) -> None:
         self.partition = tp.partition

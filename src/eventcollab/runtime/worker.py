@@ -66,7 +66,10 @@ class Runtime(Service):
 
     async def on_stop(self) -> None:
         # Processors first: each finishes and commits its unit of work, which needs its producer.
+        # Only those that started: a start refused by the broker stops before the first.
         for processor in self.processors.values():
+            if not processor.started:
+                continue
             await processor.stop()
             await processor.producer.stop()
 

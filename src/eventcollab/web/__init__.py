@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
-import aiohttp
 from aiohttp import web
 
+from eventcollab import auth
 from eventcollab.flowmap import declared
 from eventcollab.flowmap.live import FlowView
 from eventcollab.runtime.kafka import new_producer
@@ -27,6 +27,7 @@ from eventcollab.web.flow_stream import FlowSection
 from eventcollab.web.forward import Forwarder
 from eventcollab.web.health import Probes
 from eventcollab.web.lists import Lists
+from eventcollab.web.metrics import WorkerMetrics
 from eventcollab.web.orders import OrderIntake, PlaceOrder, Sender, order_placed
 from eventcollab.web.pages import Dashboard, OrderForm
 from eventcollab.web.processing import ProcessingStats
@@ -42,14 +43,14 @@ def application(
 ) -> web.Application:
     """The routes of this worker's services. Without `producer`, the order intake makes its
     own when the server starts (in the server's event loop, which a Kafka client is bound to)."""
-    app = web.Application()
+    app = web.Application(middlewares=[auth.guard(settings)])
     app.router.add_get("/stats/processing", ProcessingStats(runtime).get)
     probes = Probes(runtime)  # liveness and readiness, on every worker
     app.router.add_get("/healthz", probes.alive)
     app.router.add_get("/readyz", probes.ready)
     if "orders" in settings.services:
         tracker_client = TrackerClient(settings, "tracker" in settings.services)
-        app.cleanup_ctx.append(partial(asking, tracker_client))
+        app.cleanup_ctx.append(partial(asking, settings, tracker_client))
         intake = OrderIntake(producer, names.orders, settings.tracker_url, tracker_client)
         if producer is None:
             app.cleanup_ctx.append(own_producer(settings, intake))
@@ -64,7 +65,7 @@ def application(
             Forwarder(runtime.url, settings.forward_seconds),
         )
         tracker.observers.append(watchers.stored)
-        app.cleanup_ctx.append(partial(serving_queries, watchers, forwarder))
+        app.cleanup_ctx.append(partial(serving_queries, settings, watchers, forwarder))
         lists = Lists(tracker, forwarder)
         app.router.add_get("/workflows", lists.workflows)
         app.router.add_get("/workflows/stats", lists.stats)  # before /workflows/{id}
@@ -96,21 +97,26 @@ def application(
         app.router.add_get("/workflows/{correlation_id}/events", steps.get)
     if "inventory" in settings.services:
         app.router.add_get("/stock/{sku}", StockOnHand(runtime.processor("stock")).get)
+    # Prometheus, on every worker; a tracker's adds its workflows and its share of the flow map.
+    map_part = flow.map_part if "tracker" in settings.services else None
+    app.router.add_get("/metrics", WorkerMetrics(runtime, map_part).get)
     return app
 
 
 async def serving_queries(
-    watchers: Watchers, forwarder: Forwarder, _: web.Application
+    settings: Settings, watchers: Watchers, forwarder: Forwarder, _: web.Application
 ) -> AsyncIterator[None]:
     """Waiting queries are woken in this loop; forwarded ones go out through its HTTP client."""
     watchers.bind(asyncio.get_running_loop())
-    async with aiohttp.ClientSession() as http:
+    async with auth.client(settings) as http:
         forwarder.http = http
         yield
 
 
-async def asking(tracker: TrackerClient, _: web.Application) -> AsyncIterator[None]:
-    async with aiohttp.ClientSession() as http:
+async def asking(
+    settings: Settings, tracker: TrackerClient, _: web.Application
+) -> AsyncIterator[None]:
+    async with auth.client(settings) as http:
         tracker.http = http
         yield
 

@@ -40,9 +40,14 @@ def stored(tracker: Processor) -> Iterator[WorkflowState]:
             yield WorkflowState.model_validate_json(raw)
 
 
-def in_progress(tracker: Processor) -> Iterator[WorkflowState]:
+def in_progress(tracker: Processor, started_before: datetime) -> Iterator[WorkflowState]:
+    """The workflows in progress on this worker's partitions that started before the instant,
+    oldest first: a workflow can be stuck only once it is older than the shortest limit, so the
+    younger ones, most of them in a healthy flow, are never read."""
     for store in owned_stores(tracker):
-        for _, summary in summaries(store, "in_progress", None):
+        for _, summary in summaries(store, "in_progress", None, backwards=True):
+            if summary.started_at >= started_before:
+                break
             raw = store.get(TABLE + summary.correlation_id.encode())
             if raw is not None:
                 yield WorkflowState.model_validate_json(raw)
@@ -99,9 +104,9 @@ class FlowQueries:
 
     def stuck_here(self) -> Any:
         now = datetime.now(UTC)
-        return stuck_of(in_progress(self.tracker), self.limits, self.ratio, now).model_dump(
-            mode="json"
-        )
+        old_enough = now - self.limits.shortest * self.ratio
+        waiting = in_progress(self.tracker, old_enough)
+        return stuck_of(waiting, self.limits, self.ratio, now).model_dump(mode="json")
 
     async def stuck_part(self, query: Mapping[str, str]) -> Any:
         return await self.pages.lists.everywhere("/flow/stuck", query, self.stuck_here, True)
