@@ -5,28 +5,23 @@ from collections import Counter
 from uuid import uuid4
 
 import aiohttp
-from prometheus_client.parser import text_string_to_metric_families
 
 from eventcollab import topics
 from eventcollab.app import PROCESSORS
 from eventcollab.settings import SERVICES, Settings
 from tests.e2e.harness import Deployment, Worker, eventually, outcome, place_order, read_topic
 from tests.e2e.test_flow_map import one_line
+from tests.integration.test_metrics import samples
 
 COMPLETED, REJECTED, CANCELLED = 3, 2, 1
 Labels = tuple[tuple[str, str], ...]
-Samples = dict[tuple[str, Labels], float]
+Samples = dict[tuple[str, Labels], float]  # as tests.integration.test_metrics.samples gives
 
 
 async def scrape(http: aiohttp.ClientSession, worker: Worker) -> Samples:
     async with http.get(f"{worker.url}/metrics") as response:
         assert response.status == 200, await response.text()
-        text = await response.text()
-    return {
-        (s.name, tuple(sorted(s.labels.items()))): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
+        return samples(await response.text())
 
 
 def of(found: Samples, name: str, **labels: str) -> float:
