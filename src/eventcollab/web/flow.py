@@ -20,6 +20,7 @@ from eventcollab.flowmap.live import FlowView
 from eventcollab.flowmap.partition import PartitionFlow, found
 from eventcollab.flowmap.variants import Variants
 from eventcollab.runtime.processor import Processor
+from eventcollab.runtime.work import Work
 from eventcollab.web.answers import error, seconds_in
 from eventcollab.web.lists import Covered, Lists, json_response, owned_stores, summaries
 
@@ -88,10 +89,13 @@ def whole_of(parts: list[Mapping[str, Any]]) -> Whole:
 
 
 # Bringing the map up to date runs in the tracker's loop, where it holds up the records; under
-# load it costs about 0.2 ms per workflow that moved since the last time. A part is therefore
-# served again, not made anew, until this many times what making it cost has passed: the map
-# takes at most about a tenth of the tracker's time however often it is asked for.
+# load it costs about 0.25 ms per workflow that moved since the last time. A part is therefore
+# served again, not made anew, until this many times what making it cost in that loop has
+# passed (the wait for the loop's turn not counted: behind a broker outage it can be a minute),
+# and never longer than MOST_STALE: the map takes about a tenth of the tracker's time at most,
+# however often it is asked for, and is never more than a few seconds old.
 REUSE_FACTOR = 10
+MOST_STALE = 5.0
 
 
 class FlowPages:
@@ -103,13 +107,20 @@ class FlowPages:
 
     async def map_part(self) -> Covered:
         """This worker's partitions and their maps, made anew or served again (REUSE_FACTOR)."""
-        now = time.monotonic()
-        if self.last is not None and now < self.last[0]:
+        if self.last is not None and time.monotonic() < self.last[0]:
             return self.last[1]
-        parts = await asyncio.wrap_future(self.tracker.reading(self.view.current))
+        spent = [0.0]
+
+        def current(work: Work) -> PartitionFlow:
+            began = time.perf_counter()
+            try:
+                return self.view.current(work)
+            finally:
+                spent[0] += time.perf_counter() - began
+
+        parts = await asyncio.wrap_future(self.tracker.reading(current))
         made = sorted(parts), part_json(parts.values())
-        done = time.monotonic()
-        self.last = (done + REUSE_FACTOR * (done - now), made)
+        self.last = (time.monotonic() + min(REUSE_FACTOR * spent[0], MOST_STALE), made)
         return made
 
     async def own(self, grace: timedelta) -> Covered:
