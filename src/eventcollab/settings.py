@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     # How long the workflow topics keep their events (-1: for ever). Replay, the audit, the flow
     # map of the log and re-driving read them; the changelogs are compacted and kept.
     topic_retention_hours: float = Field(default=168.0)
+    # How long a finished workflow, and what each service keeps of it, stays in the tables after
+    # its last event (-1: for ever); see eventcollab.retention. An event older than this whose
+    # state is gone is passed over, so it must exceed the longest a workflow can run and the
+    # longest a worker may stay down. Checked every `state_retention_check_seconds`.
+    state_retention_hours: float = Field(default=168.0)
+    state_retention_check_seconds: float = Field(default=60.0, gt=0)
     payment_limit: Decimal = Decimal("5000.00")
     web_host: str = "127.0.0.1"
     web_port: int = 6066
@@ -102,6 +108,24 @@ class Settings(BaseSettings):
             )
         if self.topic_retention_hours != -1 and self.topic_retention_hours <= 0:
             raise ValueError("EVENTCOLLAB_TOPIC_RETENTION_HOURS must be above 0, or -1 (for ever)")
+        return self
+
+    @model_validator(mode="after")
+    def retention_outlives_workflows(self) -> "Settings":
+        if self.state_retention_hours == -1:
+            return self
+        # A workflow still running must never lose its state: it runs at most its deadlines
+        # before it is cancelled, and its compensation takes about as long again.
+        longest = 2 * (
+            self.deadline_authorize_seconds
+            + self.deadline_reserve_seconds
+            + self.deadline_schedule_seconds
+        )
+        if self.state_retention_hours * 3600 <= longest:
+            raise ValueError(
+                "EVENTCOLLAB_STATE_RETENTION_HOURS must be -1 (for ever) or longer than twice "
+                f"the step deadlines together ({longest:g} s)"
+            )
         return self
 
     @model_validator(mode="after")
