@@ -11,6 +11,7 @@ from eventcollab.retention import passed_over
 from eventcollab.runtime.processor import Handler, ProcessorSpec
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
+from eventcollab.sweep import sweeping
 from eventcollab.topics import Topics
 
 
@@ -68,7 +69,13 @@ def keep_stock(topics: Topics) -> Handler:
 def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
     return [
         ProcessorSpec("inventory", (topics.payments, topics.cancellations), start_chains(topics)),
+        # Stock levels are never removed: a SKU's level is not a workflow's.
         ProcessorSpec(
-            "stock", (topics.stock_commands,), keep_stock(topics), ("stock", "stock_ledger")
+            "stock",
+            (topics.stock_commands,),
+            keep_stock(topics),
+            ("stock", "stock_ledger"),
+            tick=sweeping(settings, {"stock_ledger": LedgerEntry}),
+            tick_seconds=settings.state_retention_check_seconds,
         ),
     ]

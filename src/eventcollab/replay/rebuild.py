@@ -12,6 +12,10 @@ nowhere, so no other service is triggered. It runs in two phases, by the same co
    and a tombstone for each key the new state does not have. A worker started again restores its
    tables to the end of the changelog, so it has the rebuilt state, and goes on from the
    committed offsets. The old state is left as it was until the rebuild has caught up.
+
+The fold passes nothing over (runtime.offline): an entry the workers removed past the retention
+horizon comes back, dated by the same events, if the topics still hold them; the workers' sweep
+removes it again within a pass (eventcollab.sweep).
 """
 
 import asyncio
