@@ -9,6 +9,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
 
 from eventcollab.app import PROCESSORS
 from eventcollab.codec import decode_event, encode
@@ -21,9 +22,12 @@ from eventcollab.replay.rebuild import folded
 from eventcollab.replay.shadow_fold import ShadowFold
 from eventcollab.runtime import processor as processor_module
 from eventcollab.runtime.kafka import partition_for
+from eventcollab.runtime.metrics import snapshot
 from eventcollab.runtime.store import PartitionStore, Store, changelog_key
 from eventcollab.sweep import Sweep
+from eventcollab.web.metrics import Families, processor_families
 from tests.integration.processors import PARTITIONS, Harness
+from tests.integration.test_metrics import Samples, samples, value
 
 RETENTION = timedelta(hours=168)  # the harness keeps the default
 
@@ -65,6 +69,13 @@ async def swept(harness: Harness) -> None:
     await harness.processor.settle()
 
 
+async def served(harness: Harness) -> Samples:
+    """The processor's series as /metrics serves them."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Families(list(processor_families([await snapshot(harness.processor)]))))
+    return samples(generate_latest(registry).decode())
+
+
 def tombstones(harness: Harness) -> list[bytes | None]:
     changelog = harness.processor.changelog
     assert changelog is not None
@@ -95,6 +106,9 @@ async def test_a_payment_past_the_horizon_leaves_and_its_order_delivered_again_c
     assert len(payments.emitted(payments.names.payments)) == 2  # one for each order, once
     assert payments.processor.lookup("payments", placed.correlation_id, Payment) is None
     assert payments.processor.counts.passed_over == 1
+    found = await served(payments)
+    assert value(found, "eventcollab_table_entries_removed_total", processor="payments") == 1
+    assert value(found, "eventcollab_records_passed_over_total", processor="payments") == 1
 
 
 async def test_a_store_restored_from_the_changelog_does_not_bring_a_removed_payment_back(
