@@ -23,7 +23,7 @@ from eventcollab.replay.shadow_fold import ShadowFold
 from eventcollab.runtime import processor as processor_module
 from eventcollab.runtime.kafka import partition_for
 from eventcollab.runtime.metrics import snapshot
-from eventcollab.runtime.store import PartitionStore, Store, changelog_key
+from eventcollab.runtime.store import OWN, PartitionStore, Store, changelog_key
 from eventcollab.sweep import Sweep
 from eventcollab.web.metrics import Families, processor_families
 from tests.integration.processors import PARTITIONS, Harness
@@ -76,6 +76,22 @@ async def served(harness: Harness) -> Samples:
     return samples(generate_latest(registry).decode())
 
 
+def table_keys(found: Samples) -> float:
+    return sum(v for (name, _), v in found.items() if name == "eventcollab_table_keys")
+
+
+def counted(harness: Harness) -> int:
+    """The table keys in the processor's RocksDB, counted one by one."""
+    store = harness.processor.store
+    assert store is not None
+    return sum(
+        1
+        for number in range(PARTITIONS)
+        for key, _ in store.partition(number).scan(b"")
+        if not key.startswith(OWN)
+    )
+
+
 def tombstones(harness: Harness) -> list[bytes | None]:
     changelog = harness.processor.changelog
     assert changelog is not None
@@ -109,6 +125,7 @@ async def test_a_payment_past_the_horizon_leaves_and_its_order_delivered_again_c
     found = await served(payments)
     assert value(found, "eventcollab_table_entries_removed_total", processor="payments") == 1
     assert value(found, "eventcollab_records_passed_over_total", processor="payments") == 1
+    assert table_keys(found) == counted(payments) == 1  # the payment within the horizon
 
 
 async def test_a_store_restored_from_the_changelog_does_not_bring_a_removed_payment_back(
@@ -156,6 +173,7 @@ async def test_a_reservation_leaves_the_ledger_the_restock_and_the_level_stay(
     [reserved] = stock.emitted(stock.names.inventory)
     assert decode_event(reserved).event_type == "StockReserved"
     assert (stock.processor.counts.removed, stock.processor.counts.passed_over) == (1, 1)
+    assert table_keys(await served(stock)) == counted(stock) == 2  # the level and the restock
 
 
 async def test_rebuild_and_shadow_folds_of_an_old_log_agree_with_what_the_worker_stored(

@@ -60,6 +60,7 @@ class Work:
         # The changes decoded: a state saved in this unit is read back without decoding it.
         self.states: dict[int, dict[bytes, BaseModel]] = defaultdict(dict)
         self.changed_bytes: dict[int, int] = defaultdict(int)
+        self.held: dict[int, dict[bytes, bool]] = defaultdict(dict)  # see `saw`
         self.done: dict[TopicPartition, int] = {}
         self.partition = 0
         # Dead letters: (partition of the dead-letter topic, key, value), sent with the outputs.
@@ -142,13 +143,22 @@ class Work:
             if pending is not None and stored in pending:
                 state = pending[stored]
                 assert isinstance(state, model)
+                self.saw(unit, stored, True)
                 return state
             if stored in unit.changes.get(self.partition, {}):
+                self.saw(unit, stored, False)
                 return None  # deleted in that unit (a saved state would be in `states`)
             unit = unit.before
         assert self.store is not None, "a processor without tables has no state to read"
         raw = self.store.partition(self.partition).get(stored)
+        self.saw(None, stored, raw is not None)
         return None if raw is None else model.model_validate_json(raw)
+
+    def saw(self, unit: "Work | None", stored: bytes, held: bool) -> None:
+        """Whether the store holds the key when this unit is written, as a read found it before
+        this unit changed it: the store keeps its count of keys without reading it again."""
+        if unit is not self:
+            self.held[self.partition].setdefault(stored, held)
 
     def stored(self, table: str, key: str) -> bytes | None:
         """The stored bytes of `key` on the partition in hand (not what this unit changed)."""

@@ -105,7 +105,7 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
     )
     keys = GaugeMetricFamily(
         "eventcollab_table_keys",
-        "Keys in the processor's RocksDB, per partition (RocksDB's estimate).",
+        "Keys of the processor's tables, per partition.",
         labels=["processor", "partition"],
     )
     for s in snapshots:
