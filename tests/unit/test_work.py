@@ -2,7 +2,10 @@
 
 from builders import order_placed
 
+from eventcollab.codec import encode
 from eventcollab.index import Count
+from eventcollab.runtime.memory import MemoryStore
+from eventcollab.runtime.store import changelog_key
 from eventcollab.runtime.work import Work
 
 
@@ -72,3 +75,25 @@ def test_dead_letters_and_counts_are_the_unit_s_not_the_handler_s() -> None:
 
     assert work.letters == [(2, b"key", b"{}")]
     assert work.dead_lettered == 1
+
+
+def test_what_the_store_holds_is_known_from_reads_before_the_unit_changed_a_key() -> None:
+    store = MemoryStore()
+    store.partition(0).write({changelog_key("counts", "there"): encode(Count(count=1))})
+    before = Work(store, 1_000_000)
+    before.save("counts", "saved", Count(count=2))
+    before.delete("counts", "dropped")
+    work = Work(store, 1_000_000, before)
+    work.save("counts", "mine", Count(count=3))
+
+    for key in ("there", "absent", "saved", "dropped", "mine"):
+        work.load("counts", key, Count)
+    work.save("counts", "absent", Count(count=4))
+    work.load("counts", "absent", Count)  # its own save: the store still lacks it
+
+    assert work.held[0] == {
+        changelog_key("counts", "there"): True,
+        changelog_key("counts", "absent"): False,
+        changelog_key("counts", "saved"): True,  # stored with the unit before, first
+        changelog_key("counts", "dropped"): False,
+    }

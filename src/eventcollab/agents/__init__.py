@@ -4,16 +4,16 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from aiokafka import ConsumerRecord
-from pydantic import BaseModel
 
 from eventcollab.codec import event_type_of
-from eventcollab.domain import Decision
+from eventcollab.domain import Dated, Decision, dated
 from eventcollab.models import AnyStockCommand, Event, WorkflowEvent
 from eventcollab.records import command_of, event_of
+from eventcollab.retention import passed_over
 from eventcollab.runtime.processor import Handler
 from eventcollab.runtime.work import Work
 
-S = TypeVar("S", bound=BaseModel)
+S = TypeVar("S", bound=Dated)
 
 
 def event_in(record: ConsumerRecord[bytes, bytes]) -> WorkflowEvent:
@@ -50,6 +50,8 @@ def reacting(
 
     `reacts_to`: the event types for which `decide` may decide anything (declared next to it).
     `out`: the topic of the events it emits; `routes`: another topic for some event types.
+    The state stored is dated by its newest event (`domain.dated`); an event past the retention
+    horizon that finds no state is passed over: its state may have been removed.
     """
     topic_of = dict(routes or {})
 
@@ -57,13 +59,20 @@ def reacting(
         if ignores(record, reacts_to):
             return
         event = event_in(record)
+        if event.event_type not in reacts_to:
+            return  # not one its state is made of (a record our codec did not write)
         key = event.correlation_id
-        decision = decide(work.load(table, key, state_type), event)
+        before = work.load(table, key, state_type)
+        if passed_over(event.occurred_at, before, work.horizon):
+            work.passed_over += 1
+            return
+        decision = decide(before, event)
         if out is not None:
             for emitted in decision.events:
                 topic = topic_of.get(emitted.event_type, out)
                 work.emit(topic, emitted.correlation_id, emitted)
-        if decision.state is not None:
-            work.save(table, key, decision.state)
+        after = dated(before, decision.state, event.occurred_at)
+        if after is not None:
+            work.save(table, key, after)
 
     return handle

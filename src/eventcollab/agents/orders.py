@@ -7,6 +7,7 @@ from eventcollab.domain import Decision, orders
 from eventcollab.models import Event
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.settings import Settings
+from eventcollab.sweep import sweeping
 from eventcollab.topics import Topics
 
 
@@ -25,4 +26,13 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
         topics.shipments,
         topics.deadlines,
     )
-    return [ProcessorSpec("orders", inputs, handler, ("order_outcomes",))]
+    return [
+        ProcessorSpec(
+            "orders",
+            inputs,
+            handler,
+            ("order_outcomes",),
+            tick=sweeping(settings, {"order_outcomes": orders.OrderOutcome}),
+            tick_seconds=settings.state_retention_check_seconds,
+        )
+    ]

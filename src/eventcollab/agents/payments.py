@@ -6,6 +6,7 @@ from eventcollab.domain import Decision, payments
 from eventcollab.models import Event
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.settings import Settings
+from eventcollab.sweep import sweeping
 from eventcollab.topics import Topics
 
 
@@ -22,5 +23,7 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
             (topics.orders, topics.inventory, topics.cancellations),
             handler,
             ("payments",),
+            tick=sweeping(settings, {"payments": payments.Payment}),
+            tick_seconds=settings.state_retention_check_seconds,
         )
     ]

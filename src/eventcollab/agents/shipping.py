@@ -7,6 +7,7 @@ from eventcollab.domain import Decision, shipping
 from eventcollab.models import Event
 from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.settings import Settings
+from eventcollab.sweep import sweeping
 from eventcollab.topics import Topics
 
 
@@ -16,5 +17,12 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
 
     handler = reacting("shipments", shipping.Shipment, decide, topics.shipments, shipping.REACTS_TO)
     return [
-        ProcessorSpec("shipping", (topics.inventory, topics.cancellations), handler, ("shipments",))
+        ProcessorSpec(
+            "shipping",
+            (topics.inventory, topics.cancellations),
+            handler,
+            ("shipments",),
+            tick=sweeping(settings, {"shipments": shipping.Shipment}),
+            tick_seconds=settings.state_retention_check_seconds,
+        )
     ]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from eventcollab.models import Event, derived_id
+from eventcollab.models import Event, Frozen, derived_id
 
 S = TypeVar("S")
 E = TypeVar("E", bound=Event)
@@ -41,3 +41,40 @@ def follow_up(cause: Event, kind: type[E], producer: str, now: datetime, **field
         order=cause.order,
         **fields,
     )
+
+
+class Dated(Frozen):
+    """What a service keeps of a workflow, with the time of the newest event it was made of:
+    the entry leaves its table once that time is past the retention horizon (see
+    eventcollab.retention and eventcollab.sweep). None: stored before entries had a time.
+
+    Declared first, the time is the first field of the stored JSON, where the sweep reads it
+    without decoding the rest.
+    """
+
+    last_event_at: datetime | None = None
+
+    @property
+    def lasting(self) -> bool:
+        """Kept whatever its age: an entry that no event dates."""
+        return False
+
+
+D = TypeVar("D", bound=Dated)
+
+
+def dated(before: D | None, after: D | None, occurred_at: datetime) -> D | None:
+    """What to store once an event that occurred at `occurred_at` was decided on `before`.
+
+    The new state `after`, dated with the newest of the entry's events; or, when the event
+    changed nothing but is newer than the entry, the entry with its time moved on (so that a
+    late event keeps it as long as an event that changed it would); None when there is nothing
+    to write, as for a re-delivered event: idempotency stays exact.
+    """
+    known = before.last_event_at if before is not None else None
+    newest = occurred_at if known is None else max(known, occurred_at)
+    if after is not None:
+        return after.model_copy(update={"last_event_at": newest})
+    if before is not None and newest != known:
+        return before.model_copy(update={"last_event_at": newest})
+    return None

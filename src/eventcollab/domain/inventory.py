@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import Reactions, emitted, follow_up
+from eventcollab.domain import Dated, Reactions, emitted, follow_up
 from eventcollab.models import (
     AddStock,
     Event,
@@ -45,13 +45,22 @@ class StockLevel(Frozen):
     available: int
 
 
-class LedgerEntry(Frozen):
-    """What a SKU did for one order (or one restock): the memory that makes commands idempotent."""
+class LedgerEntry(Dated):
+    """What a SKU did for one order (or one restock): the memory that makes commands idempotent.
+
+    An order's entry is dated by the events that started its commands (`occurred_at`); a
+    restock's is not (AddStock carries no time) and is kept for good: without it, a restock
+    delivered again would add its units twice. Restocks are few beside orders.
+    """
 
     # withdrawn: reserved, then released for a cancellation; closed: cancelled before any
     # reservation of this line, which is refused from then on.
     kind: Literal["added", "reserved", "refused", "released", "withdrawn", "closed"]
     quantity: int
+
+    @property
+    def lasting(self) -> bool:
+        return self.kind == "added"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +69,13 @@ class StockDecision:
     entry: LedgerEntry | None = None
     commands: tuple[StockCommand, ...] = ()
     events: tuple[Event, ...] = ()
+
+
+def occurred_at(command: StockCommand) -> datetime | None:
+    """When the event that started the command's chain occurred; None for a restock."""
+    if isinstance(command, LineCommand | WithdrawStock):
+        return command.cause.occurred_at
+    return None
 
 
 def ledger_key(command: StockCommand) -> str:

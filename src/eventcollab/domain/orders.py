@@ -6,11 +6,10 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import Decision, Reactions, emitted, follow_up
+from eventcollab.domain import Dated, Decision, Reactions, emitted, follow_up
 from eventcollab.models import (
     CancelRequested,
     Event,
-    Frozen,
     OrderCancelled,
     OrderCancelling,
     OrderCompleted,
@@ -35,7 +34,7 @@ ANSWERS: dict[str, str] = {
 MUST_ANSWER = frozenset(ANSWERS.values())
 
 
-class OrderOutcome(Frozen):
+class OrderOutcome(Dated):
     status: Literal["completed", "rejected", "cancelling", "cancelled"]
     reason: str | None = None
     timed_out: str | None = None

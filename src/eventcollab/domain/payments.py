@@ -6,10 +6,9 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import Decision, Reactions, emitted, follow_up
+from eventcollab.domain import Dated, Decision, Reactions, emitted, follow_up
 from eventcollab.models import (
     Event,
-    Frozen,
     OrderCancelling,
     OrderPlaced,
     PaymentAuthorized,
@@ -23,7 +22,7 @@ from eventcollab.models import (
 PRODUCER = "payments"
 
 
-class Payment(Frozen):
+class Payment(Dated):
     payment_id: UUID | None
     amount: Decimal
     status: Literal["authorized", "declined", "refunded", "voided"]

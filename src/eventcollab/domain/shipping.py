@@ -5,10 +5,9 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from eventcollab.domain import Decision, Reactions, emitted, follow_up
+from eventcollab.domain import Dated, Decision, Reactions, emitted, follow_up
 from eventcollab.models import (
     Event,
-    Frozen,
     OrderCancelling,
     ShipmentCancelled,
     ShipmentScheduled,
@@ -19,7 +18,7 @@ from eventcollab.models import (
 PRODUCER = "shipping"
 
 
-class Shipment(Frozen):
+class Shipment(Dated):
     shipment_id: UUID | None
     status: Literal["scheduled", "cancelled"] = "scheduled"
 

@@ -12,6 +12,10 @@ nowhere, so no other service is triggered. It runs in two phases, by the same co
    and a tombstone for each key the new state does not have. A worker started again restores its
    tables to the end of the changelog, so it has the rebuilt state, and goes on from the
    committed offsets. The old state is left as it was until the rebuild has caught up.
+
+The fold passes nothing over (runtime.offline): an entry the workers removed past the retention
+horizon comes back, dated by the same events, if the topics still hold them; the workers' sweep
+removes it again within a pass (eventcollab.sweep).
 """
 
 import asyncio
@@ -32,7 +36,7 @@ from eventcollab.replay.progress import Checkpoint, Stop, Tally, bar, stoppable
 from eventcollab.runtime.kafka import client_options, new_producer, read_from_start
 from eventcollab.runtime.offline import decided
 from eventcollab.runtime.processor import ProcessorSpec
-from eventcollab.runtime.store import CHECKPOINT, Store
+from eventcollab.runtime.store import OWN, Store
 from eventcollab.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,7 +75,7 @@ def folded(spec: ProcessorSpec, store: Store, record: Record, tally: Tally) -> N
         return
     tally.add("folded")
     for number, changes in work.changes.items():
-        store.partition(number).write(changes, 0)
+        store.partition(number).write(changes, 0, work.held.get(number))
 
 
 async def committed_offsets(
@@ -182,7 +186,7 @@ def stored(store: Store, number: int) -> dict[bytes, bytes]:
     return {
         key: value
         for key, value in store.partition(number).scan(b"")
-        if key != CHECKPOINT  # the store's own changelog offset, not state
+        if not key.startswith(OWN)  # the store's own records (its checkpoint), not state
     }
 
 

@@ -40,6 +40,10 @@ class Counts:
     retried: int = 0  # attempts after the first, of records processed or dead-lettered
     produced: int = 0  # records sent: outputs and dead letters
     units: int = 0  # units of work stored that took records or left something (not idle ticks)
+    # Retention (eventcollab.retention): records past the horizon that found no state, passed
+    # over (counted in `processed` too), and entries removed past the horizon.
+    passed_over: int = 0
+    removed: int = 0
 
     @property
     def consumed(self) -> int:
@@ -54,6 +58,8 @@ class Counts:
             produced=self.produced + len(work.outputs) + len(work.letters),
             units=self.units
             + (1 if work.done or work.outputs or work.letters or work.changes else 0),
+            passed_over=self.passed_over + work.passed_over,
+            removed=self.removed + work.removed,
         )
 
 

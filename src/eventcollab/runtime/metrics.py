@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 # Seconds from a unit's first record taken to its state stored: a unit is usually a few
 # milliseconds of decisions plus one or two broker round trips.
 UNIT_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
-ESTIMATED_KEYS = "rocksdb.estimate-num-keys"
 POSITION_SECONDS = 1.0  # a partition whose position is still being reset has no lag yet
 
 
@@ -61,7 +60,7 @@ class Snapshot:
     owned: frozenset[int]
     lag: dict[TopicPartition, int]  # records on the broker not yet stored, per assigned input
     committed: dict[TopicPartition, int]  # the offsets this processor last committed
-    table_keys: dict[int, int]  # RocksDB's estimate of the keys of each owned partition
+    table_keys: dict[int, int]  # the table keys of each owned partition
 
 
 async def snapshot(processor: "Processor") -> Snapshot:
@@ -111,7 +110,7 @@ def table_keys(processor: "Processor", owned: frozenset[int]) -> dict[int, int]:
     for number in sorted(owned):
         store = processor.store.opened(number)
         if store is not None:
-            keys[number] = int(store.db.property_int_value(ESTIMATED_KEYS) or 0)
+            keys[number] = store.key_count
     return keys
 
 

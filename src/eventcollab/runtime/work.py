@@ -3,6 +3,7 @@
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from aiokafka import TopicPartition
@@ -39,9 +40,18 @@ class Work:
     the state it touches, so that partition is also the state's partition.
     """
 
-    def __init__(self, store: States | None, limit: int, before: "Work | None" = None) -> None:
+    def __init__(
+        self,
+        store: States | None,
+        limit: int,
+        before: "Work | None" = None,
+        horizon: datetime | None = None,
+    ) -> None:
         self.store = store
         self.limit = limit
+        # Events older than this that find no state are passed over (eventcollab.retention).
+        # None outside a worker: a replay folds the log as the worker first decided it.
+        self.horizon = horizon
         # The unit decided just before this one, whose state changes are not stored yet: this
         # unit reads them as if they were (see runtime.processor on why they wait).
         self.before = before
@@ -50,6 +60,7 @@ class Work:
         # The changes decoded: a state saved in this unit is read back without decoding it.
         self.states: dict[int, dict[bytes, BaseModel]] = defaultdict(dict)
         self.changed_bytes: dict[int, int] = defaultdict(int)
+        self.held: dict[int, dict[bytes, bool]] = defaultdict(dict)  # see `saw`
         self.done: dict[TopicPartition, int] = {}
         self.partition = 0
         # Dead letters: (partition of the dead-letter topic, key, value), sent with the outputs.
@@ -58,6 +69,8 @@ class Work:
         self.processed = 0
         self.dead_lettered = 0
         self.retried = 0  # attempts after the first
+        self.passed_over = 0  # records past the horizon that found no state (in `processed`)
+        self.removed = 0  # entries removed past the horizon
         # What handlers noted for the processor's views (runtime.processor.Keeper), per
         # partition: told once the unit is stored.
         self.notes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
@@ -66,6 +79,7 @@ class Work:
         self.mark = 0
         self.mark_bytes = 0
         self.mark_notes = 0
+        self.mark_passed_over = 0
         self.undo: list[tuple[bytes, object, object]] = []
         self.began = time.monotonic()  # made when its first record is taken (runtime.metrics)
 
@@ -77,16 +91,17 @@ class Work:
         self.partition = partition
 
     def scan(
-        self, table: str, prefix: str = "", backwards: bool = False
+        self, table: str, prefix: str = "", backwards: bool = False, start: str | None = None
     ) -> Iterator[tuple[str, bytes]]:
         """The table's stored keys that start with `prefix` (without the table's name) and
-        their values on the partition in hand, in key order or backwards; what this unit
-        changed is not seen."""
+        their values on the partition in hand, in key order or backwards, from `start` on when
+        given (itself included); what this unit changed is not seen."""
         assert self.store is not None, "a processor without tables has no state to read"
         within = changelog_key(table, "")
         prefix_bytes = changelog_key(table, prefix)
+        first = changelog_key(table, start) if start is not None else None
         stored = self.store.partition(self.partition)
-        for key, value in stored.scan(prefix_bytes, backwards=backwards):
+        for key, value in stored.scan(prefix_bytes, start=first, backwards=backwards):
             yield key[len(within) :].decode(), value
 
     def savepoint(self) -> None:
@@ -94,11 +109,12 @@ class Work:
         self.mark = len(self.outputs)
         self.mark_bytes = self.changed_bytes[self.partition]
         self.mark_notes = len(self.notes[self.partition])
+        self.mark_passed_over = self.passed_over
         if self.undo:
             self.undo.clear()
 
     def rollback(self) -> None:
-        """Take back every save, delete and emit since the savepoint, last first."""
+        """Take back every save, delete, emit and count since the savepoint, last first."""
         del self.outputs[self.mark :]
         changes, states = self.changes[self.partition], self.states[self.partition]
         for stored, change, state in reversed(self.undo):
@@ -107,6 +123,7 @@ class Work:
         self.undo.clear()
         self.changed_bytes[self.partition] = self.mark_bytes
         del self.notes[self.partition][self.mark_notes :]
+        self.passed_over = self.mark_passed_over
         if not changes:  # nothing of this partition to write: no empty batch to the changelog
             del self.changes[self.partition]
             self.states.pop(self.partition, None)
@@ -126,13 +143,22 @@ class Work:
             if pending is not None and stored in pending:
                 state = pending[stored]
                 assert isinstance(state, model)
+                self.saw(unit, stored, True)
                 return state
             if stored in unit.changes.get(self.partition, {}):
+                self.saw(unit, stored, False)
                 return None  # deleted in that unit (a saved state would be in `states`)
             unit = unit.before
         assert self.store is not None, "a processor without tables has no state to read"
         raw = self.store.partition(self.partition).get(stored)
+        self.saw(None, stored, raw is not None)
         return None if raw is None else model.model_validate_json(raw)
+
+    def saw(self, unit: "Work | None", stored: bytes, held: bool) -> None:
+        """Whether the store holds the key when this unit is written, as a read found it before
+        this unit changed it: the store keeps its count of keys without reading it again."""
+        if unit is not self:
+            self.held[self.partition].setdefault(stored, held)
 
     def stored(self, table: str, key: str) -> bytes | None:
         """The stored bytes of `key` on the partition in hand (not what this unit changed)."""

@@ -52,6 +52,10 @@ RECORDS = (
     ("processed", "Records handled (or passed over by type)."),
     ("dead_lettered", "Records sent to the dead letters."),
     ("produced", "Records sent: outputs and dead letters."),
+    (
+        "passed_over",
+        "Records past the state retention horizon that found no state: passed over.",
+    ),
 )
 
 
@@ -79,13 +83,19 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
     owned = GaugeMetricFamily(
         "eventcollab_partitions_owned", "Partitions this worker owns.", labels=labels
     )
+    removed = CounterMetricFamily(
+        "eventcollab_table_entries_removed",
+        "Table entries removed once past the state retention horizon.",
+        labels=labels,
+    )
     for s in snapshots:
+        removed.add_metric([s.name], s.counts.removed)
         retries.add_metric([s.name], s.counts.retried)
         units.add_metric([s.name], s.counts.units)
         unit_seconds.add_metric([s.name], s.unit_times.cumulative(), s.unit_times.total)
         recovering.add_metric([s.name], 1 if s.recovering else 0)
         owned.add_metric([s.name], len(s.owned))
-    yield from (retries, units, unit_seconds, recovering, owned)
+    yield from (retries, units, unit_seconds, recovering, owned, removed)
     by_tp = ["processor", "topic", "partition"]
     lag = GaugeMetricFamily(
         "eventcollab_consumer_lag", "Records on the broker not stored yet.", labels=by_tp
@@ -95,7 +105,7 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
     )
     keys = GaugeMetricFamily(
         "eventcollab_table_keys",
-        "Keys in the processor's RocksDB, per partition (RocksDB's estimate).",
+        "Keys of the processor's tables, per partition.",
         labels=["processor", "partition"],
     )
     for s in snapshots:
