@@ -6,10 +6,17 @@ Next to each workflow's state the tracker keeps, on the same partition:
   a list of workflows reads a range of keys and decodes no whole state;
 - `status_counts/<status>`: how many of the partition's workflows have that status;
 - `finished_per_minute/<YYYY-MM-DDTHH:MM>`: how many ended in that minute (by the outcome's
-  `occurred_at`).
+  `occurred_at`);
+- `retired_counts/<outcome>`: how many of the partition's finished workflows left the table past
+  the state retention (eventcollab.retirement).
 
 `changes(before, after)` says what a step does to them: the same steps give the same index in any
-order, since it depends only on the states.
+order, since it depends only on the states. `retired(state)` says what a workflow's leaving does.
+
+The index describes what the table holds: a workflow that left is listed and counted by status no
+more, and counted as retired instead. A minute of `finished_per_minute` counts the workflows that
+ended in it, whether they left since or not; the minute itself leaves once all of it is past the
+horizon.
 """
 
 from dataclasses import dataclass
@@ -22,6 +29,8 @@ from eventcollab.workflow import TERMINAL, Status, WorkflowState
 BY_STATUS = "workflows_by_status"
 COUNTS = "status_counts"
 FINISHED = "finished_per_minute"
+RETIRED = "retired_counts"
+MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
 # Newest first: keys sort ascending, so the time is stored as microseconds before this instant.
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -44,6 +53,7 @@ class IndexChange:
     added: tuple[str, Summary] | None  # a new index key (None: the workflow's key is unchanged)
     counts: dict[Status, int]  # status: change of its count
     finished_minute: str | None  # the minute to count one more finished workflow in
+    retired: Status | None = None  # the outcome to count one more retired workflow of
 
 
 def summary_of(state: WorkflowState) -> Summary:
@@ -76,7 +86,11 @@ def key_of(summary: Summary) -> str:
 
 
 def minute_of(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    return at.astimezone(UTC).strftime(MINUTE_FORMAT)
+
+
+def minute_start(minute: str) -> datetime:
+    return datetime.strptime(minute, MINUTE_FORMAT).replace(tzinfo=UTC)
 
 
 UNCHANGED = IndexChange(None, None, {}, None)
@@ -103,4 +117,16 @@ def changes(before: WorkflowState | None, after: WorkflowState) -> IndexChange:
         added=(key_of(new), new) if moved else None,
         counts=counts,
         finished_minute=minute_of(after.timeline[-1].occurred_at) if ended else None,
+    )
+
+
+def retired(state: WorkflowState) -> IndexChange:
+    """What a finished workflow's leaving the table does: its summary goes, its status counts one
+    less, its outcome one more retired."""
+    return IndexChange(
+        removed=key_of(summary_of(state)),
+        added=None,
+        counts={state.status: -1},
+        finished_minute=None,
+        retired=state.status,
     )
