@@ -58,6 +58,10 @@ class Work:
         self.processed = 0
         self.dead_lettered = 0
         self.retried = 0  # attempts after the first
+        # Past the state retention (eventcollab.retention): records whose entry was gone, passed
+        # over; and entries removed (a ticker's unit).
+        self.passed_over = 0
+        self.removed = 0
         # What handlers noted for the processor's views (runtime.processor.Keeper), per
         # partition: told once the unit is stored.
         self.notes: dict[int, list[tuple[str, Any]]] = defaultdict(list)

@@ -34,8 +34,7 @@ from eventcollab.runtime.metrics import Snapshot, snapshot_from
 from eventcollab.runtime.processor import Processor
 from eventcollab.runtime.worker import Runtime
 from eventcollab.web.flow import whole_of
-from eventcollab.web.lists import STATUSES, owned_stores, stored_count
-from eventcollab.workflow import TERMINAL
+from eventcollab.web.lists import OUTCOMES, STATUSES, owned_stores, stored_count
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,7 @@ RECORDS = (
     ("processed", "Records handled (or passed over by type)."),
     ("dead_lettered", "Records sent to the dead letters."),
     ("produced", "Records sent: outputs and dead letters."),
+    ("passed_over", "Records past the state retention whose entry was gone: nothing decided."),
 )
 
 
@@ -68,6 +68,11 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
     units = CounterMetricFamily(
         "eventcollab_units_stored", "Units of work stored (idle ticks left out).", labels=labels
     )
+    removed = CounterMetricFamily(
+        "eventcollab_entries_removed",
+        "Table entries removed past the state retention.",
+        labels=labels,
+    )
     unit_seconds = HistogramMetricFamily(
         "eventcollab_unit_seconds",
         "Time from a unit's first record taken to its state stored.",
@@ -82,10 +87,11 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
     for s in snapshots:
         retries.add_metric([s.name], s.counts.retried)
         units.add_metric([s.name], s.counts.units)
+        removed.add_metric([s.name], s.counts.removed)
         unit_seconds.add_metric([s.name], s.unit_times.cumulative(), s.unit_times.total)
         recovering.add_metric([s.name], 1 if s.recovering else 0)
         owned.add_metric([s.name], len(s.owned))
-    yield from (retries, units, unit_seconds, recovering, owned)
+    yield from (retries, units, removed, unit_seconds, recovering, owned)
     by_tp = ["processor", "topic", "partition"]
     lag = GaugeMetricFamily(
         "eventcollab_consumer_lag", "Records on the broker not stored yet.", labels=by_tp
@@ -109,24 +115,34 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
 
 
 def workflow_families(tracker: Processor) -> Iterator[Metric]:
-    """The status counts of the partitions this worker owns (a workflow has one status)."""
+    """The status counts of the partitions this worker owns (a workflow has one status), and
+    the finished workflows that left the table: started and finished count both."""
     counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    retired: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
     for store in owned_stores(tracker):
         for status in STATUSES:
             counts[status] += stored_count(store, index.COUNTS, status)
+        for outcome in OUTCOMES:
+            retired[outcome] += stored_count(store, index.RETIRED, outcome)
     by_status = GaugeMetricFamily(
-        "eventcollab_workflows", "Workflows by status, on this worker.", labels=["status"]
+        "eventcollab_workflows", "Workflows held, by status, on this worker.", labels=["status"]
     )
     for name, count in counts.items():
         by_status.add_metric([name], count)
+    left = GaugeMetricFamily(
+        "eventcollab_workflows_retired",
+        "Finished workflows that left the table past the state retention, on this worker.",
+        labels=["outcome"],
+    )
     started = GaugeMetricFamily("eventcollab_workflows_started", "Workflows, on this worker.")
-    started.add_metric([], sum(counts.values()))
+    started.add_metric([], sum(counts.values()) + sum(retired.values()))
     finished = GaugeMetricFamily(
         "eventcollab_workflows_finished", "Workflows ended, on this worker.", labels=["outcome"]
     )
-    for outcome in sorted(TERMINAL):
-        finished.add_metric([outcome], counts[outcome])
-    yield from (by_status, started, finished)
+    for outcome in sorted(OUTCOMES):
+        left.add_metric([outcome], retired[outcome])
+        finished.add_metric([outcome], counts[outcome] + retired[outcome])
+    yield from (by_status, left, started, finished)
 
 
 class Families(Collector):
