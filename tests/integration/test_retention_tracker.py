@@ -109,9 +109,12 @@ async def test_finished_workflows_leave_and_every_view_says_what_the_table_holds
             "cancelled": 1,
         }
         assert stats["retired"] == {"completed": 1, "rejected": 1, "cancelled": 0}
+        page = await (await client.get("/")).text()
         after = await scrape(client)
         flow = await map_after(client, had=4)
 
+    assert '<b data-status="completed">0</b>' in page
+    assert '<span data-outcome="completed">1</span> completed' in page
     assert value(after, "eventcollab_workflows", status="completed") == 0
     assert value(after, "eventcollab_workflows_retired", outcome="completed") == 1
     assert value(after, "eventcollab_workflows_retired", outcome="rejected") == 1
