@@ -11,7 +11,7 @@ Next to each workflow's state the tracker keeps, on the same partition:
   the state retention (eventcollab.retirement).
 
 `changes(before, after)` says what a step does to them: the same steps give the same index in any
-order, since it depends only on the states. `retired(state)` says what a workflow's leaving does.
+order, since it depends only on the states. `retired(states)` says what workflows leaving does.
 
 The index describes what the table holds: a workflow that left is listed and counted by status no
 more, and counted as retired instead. A minute of `finished_per_minute` counts the workflows that
@@ -19,6 +19,8 @@ ended in it, whether they left since or not; the minute itself leaves once all o
 horizon.
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -53,7 +55,6 @@ class IndexChange:
     added: tuple[str, Summary] | None  # a new index key (None: the workflow's key is unchanged)
     counts: dict[Status, int]  # status: change of its count
     finished_minute: str | None  # the minute to count one more finished workflow in
-    retired: Status | None = None  # the outcome to count one more retired workflow of
 
 
 def summary_of(state: WorkflowState) -> Summary:
@@ -120,13 +121,25 @@ def changes(before: WorkflowState | None, after: WorkflowState) -> IndexChange:
     )
 
 
-def retired(state: WorkflowState) -> IndexChange:
-    """What a finished workflow's leaving the table does: its summary goes, its status counts one
-    less, its outcome one more retired."""
-    return IndexChange(
-        removed=key_of(summary_of(state)),
-        added=None,
-        counts={state.status: -1},
-        finished_minute=None,
-        retired=state.status,
+@dataclass(frozen=True)
+class Retirement:
+    """What finished workflows leaving the table do to the index."""
+
+    removed: tuple[str, ...]  # their index keys
+    counts: dict[Status, int]  # status: change of its count
+    retired: dict[Status, int]  # outcome: how many more retired
+
+
+def retired(states: Iterable[WorkflowState]) -> Retirement:
+    """Their summaries go, each status counts as many less, each outcome as many more retired:
+    the counts change once for all of them, not once a workflow."""
+    removed: list[str] = []
+    gone: Counter[Status] = Counter()
+    for state in states:
+        removed.append(index_key(state.status, state.timeline[0].occurred_at, state.correlation_id))
+        gone[state.status] += 1
+    return Retirement(
+        removed=tuple(removed),
+        counts={status: -n for status, n in sorted(gone.items())},
+        retired=dict(sorted(gone.items())),
     )

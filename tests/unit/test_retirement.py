@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from builders import at, fold, happy_path, timed_out_path
+from builders import at, declined_path, fold, happy_path, timed_out_path
 
 from eventcollab import index, retirement
 from eventcollab.workflow import TERMINAL
@@ -50,13 +50,14 @@ def test_a_minute_leaves_once_all_of_it_is_past_the_horizon() -> None:
     assert not retirement.minute_due(minute, None)
 
 
-def test_leaving_takes_the_summary_out_and_counts_the_outcome_as_retired() -> None:
-    done = fold(happy_path())
+def test_leaving_takes_the_summaries_out_and_counts_the_outcomes_as_retired() -> None:
+    done, other, refused = fold(happy_path()), fold(happy_path()), fold(declined_path())
 
-    change = index.retired(done)
+    change = index.retired([done, other, refused])
 
-    assert change.removed == index.key_of(index.summary_of(done))
-    assert change.added is None
-    assert change.counts == {"completed": -1}
-    assert change.finished_minute is None  # the minute it ended in still counts it
-    assert change.retired == "completed"
+    assert change.removed == tuple(
+        index.key_of(index.summary_of(s)) for s in (done, other, refused)
+    )
+    assert change.counts == {"completed": -2, "rejected": -1}
+    assert change.retired == {"completed": 2, "rejected": 1}
+    assert index.retired([]) == index.Retirement((), {}, {})

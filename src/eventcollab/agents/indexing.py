@@ -13,8 +13,15 @@ def reindex(work: Work, change: index.IndexChange) -> None:
         count(work, index.COUNTS, status, delta)
     if change.finished_minute is not None:
         count(work, index.FINISHED, change.finished_minute, 1)
-    if change.retired is not None:
-        count(work, index.RETIRED, change.retired, 1)
+
+
+def unindex(work: Work, retirement: index.Retirement) -> None:
+    for key in retirement.removed:
+        work.delete(index.BY_STATUS, key)
+    for status, delta in retirement.counts.items():
+        count(work, index.COUNTS, status, delta)
+    for outcome, more in retirement.retired.items():
+        count(work, index.RETIRED, outcome, more)
 
 
 def count(work: Work, table: str, key: str, delta: int) -> None:
