@@ -179,3 +179,16 @@ def test_a_workflow_that_leaves_before_the_map_counted_it_takes_nothing_out() ->
 
     assert same(tracker.served(0), tracker.expected(0))
     assert tracker.served(0).flow.workflows == 1
+
+
+def test_a_partition_whose_leavers_pile_up_unasked_is_dropped_and_built_again() -> None:
+    chance = random.Random(23)
+    view = FlowView(EXPECTED, noted=2)
+    tracker = Tracker(view)
+    tracker.unit([e for e in events(chance) if e[0] == 0])
+    tracker.served(0)
+    for cid in sorted(tracker.states[0])[:3]:  # more than 2 left, nobody asked meanwhile
+        tracker.retire(0, cid)
+
+    assert view.parts == {} and view.left == {}
+    assert same(tracker.served(0), tracker.expected(0))
