@@ -90,7 +90,7 @@ async def test_finished_workflows_leave_stay_gone_after_a_restore_and_old_events
 
     gone = await eventually(all_gone, timeout=60)
     left_after = time.monotonic() - finished_at
-    assert of(gone, "eventcollab_entries_removed_total", **T) == ORDERS
+    assert of(gone, "eventcollab_table_entries_removed_total", **T) == ORDERS
     assert sum(of(gone, "eventcollab_workflows", status=s) for s in TERMINAL) == 0
     assert sum(of(gone, "eventcollab_workflows_retired", outcome=s) for s in TERMINAL) == ORDERS
     assert of(gone, "eventcollab_workflows_started") == ORDERS  # started counts them still
@@ -136,7 +136,7 @@ async def test_finished_workflows_leave_stay_gone_after_a_restore_and_old_events
     for cid in placed:
         assert await status_of(http, url, cid) == 404
     assert of(after, "eventcollab_records_passed_over_total", **T) == sent
-    assert of(after, "eventcollab_entries_removed_total", **T) == 0  # nothing came back to go
+    assert of(after, "eventcollab_table_entries_removed_total", **T) == 0  # nothing came back to go
     again = {name: await read_topic(name) for name in workflow_topics}
     assert {n: len(rs) for n, rs in again.items()} == {
         n: len(rs) + sum(1 for r in old if r.topic == n) for n, rs in before.items()

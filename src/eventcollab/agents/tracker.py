@@ -3,7 +3,6 @@ index of workflows by status (see eventcollab.index), reports steps past their d
 eventcollab.deadlines), and lets finished workflows go past the state retention (see
 agents.retiring)."""
 
-from collections.abc import Callable
 from datetime import datetime
 from itertools import islice
 
@@ -13,7 +12,7 @@ from eventcollab import deadlines, index, retention, workflow
 from eventcollab.agents import event_in, retiring
 from eventcollab.agents.indexing import reindex
 from eventcollab.clock import now
-from eventcollab.runtime.processor import Handler, ProcessorSpec, Ticker
+from eventcollab.runtime.processor import ProcessorSpec, Ticker
 from eventcollab.runtime.work import Work
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics
@@ -22,25 +21,19 @@ from eventcollab.workflow import WorkflowState
 TABLES = ("workflows", index.BY_STATUS, index.COUNTS, index.FINISHED, index.RETIRED)
 
 
-def recording(settings: Settings, clock: Callable[[], datetime] = now) -> Handler:
-    """The handler: each event folded into its workflow's state and index."""
-
-    def record_step(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
-        event = event_in(record)
-        key = event.correlation_id
-        at = clock()
-        before = work.load("workflows", key, WorkflowState)
-        if retention.passed_over(event.occurred_at, before, retention.horizon(settings, at)):
-            work.passed_over += 1  # its workflow may have left: starting it again would redo it
-            return
-        after = workflow.apply(before, event, recorded_at=at)
-        if after is None:
-            return  # seen already: nothing changes
-        work.save("workflows", key, after)
-        work.note(key, event.event_id)  # for the flow map (flowmap.live)
-        reindex(work, index.changes(before, after))
-
-    return record_step
+def record_step(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
+    event = event_in(record)
+    key = event.correlation_id
+    before = work.load("workflows", key, WorkflowState)
+    if retention.passed_over(event.occurred_at, before, work.horizon):
+        work.passed_over += 1  # its workflow may have left: starting it again would redo it
+        return
+    after = workflow.apply(before, event, recorded_at=now())
+    if after is None:
+        return  # seen already: nothing changes
+    work.save("workflows", key, after)
+    work.note(key, event.event_id)  # for the flow map (flowmap.live)
+    reindex(work, index.changes(before, after))
 
 
 # Orders looked at per partition and check: a bound on the time a check takes when many orders
@@ -115,7 +108,7 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
         ProcessorSpec(
             "tracker",
             inputs,
-            recording(settings),
+            record_step,
             TABLES,
             tick=check,
             tick_seconds=min(

@@ -40,8 +40,10 @@ class Counts:
     retried: int = 0  # attempts after the first, of records processed or dead-lettered
     produced: int = 0  # records sent: outputs and dead letters
     units: int = 0  # units of work stored that took records or left something (not idle ticks)
-    passed_over: int = 0  # of those processed: past the state retention, their entry gone
-    removed: int = 0  # entries removed past the state retention
+    # Retention (eventcollab.retention): records past the horizon that found no state, passed
+    # over (counted in `processed` too), and entries removed past the horizon.
+    passed_over: int = 0
+    removed: int = 0
 
     @property
     def consumed(self) -> int:
@@ -53,11 +55,11 @@ class Counts:
             processed=self.processed + work.processed,
             dead_lettered=self.dead_lettered + work.dead_lettered,
             retried=self.retried + work.retried,
-            passed_over=self.passed_over + work.passed_over,
-            removed=self.removed + work.removed,
             produced=self.produced + len(work.outputs) + len(work.letters),
             units=self.units
             + (1 if work.done or work.outputs or work.letters or work.changes else 0),
+            passed_over=self.passed_over + work.passed_over,
+            removed=self.removed + work.removed,
         )
 
 

@@ -1,4 +1,8 @@
-"""A processor's handler run outside a worker, one record at a time: what replays fold."""
+"""A processor's handler run outside a worker, one record at a time: what replays fold.
+
+Its unit of work has no retention horizon: nothing is passed over, every record is decided on
+the state folded so far, as the worker first decided it (see eventcollab.retention).
+"""
 
 from aiokafka import ConsumerRecord, TopicPartition
 

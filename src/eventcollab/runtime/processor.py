@@ -48,6 +48,7 @@ from pydantic import BaseModel
 
 from eventcollab.clock import now
 from eventcollab.logs import HANDLING
+from eventcollab.retention import horizon
 from eventcollab.runtime import publish
 from eventcollab.runtime.failures import Counts, Failures
 from eventcollab.runtime.kafka import new_consumer, partition_for
@@ -226,7 +227,8 @@ class Processor(Service):
         request (`commit`) or for `settle`."""
         assigned = self.consumer.assignment()
         handler, name = self.spec.handler, self.spec.name
-        work = Work(self.store, UNIT_BYTES, self.pending)
+        limit = horizon(self.settings, now())  # older events that find no state: passed over
+        work = Work(self.store, UNIT_BYTES, self.pending, limit)
         for tp, records in batch.items():
             if tp not in assigned or tp.partition not in self.owned:
                 continue  # fetched before a rebalance took the partition away
@@ -248,7 +250,7 @@ class Processor(Service):
                     await asyncio.sleep(0)  # a turn for the other processors
                 if work.full:
                     await self.commit(work)
-                    work = Work(self.store, UNIT_BYTES, self.pending)
+                    work = Work(self.store, UNIT_BYTES, self.pending, limit)
                     work.take(tp)
         await self.commit(work)
 

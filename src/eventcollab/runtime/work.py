@@ -3,6 +3,7 @@
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
 from aiokafka import TopicPartition
@@ -39,9 +40,18 @@ class Work:
     the state it touches, so that partition is also the state's partition.
     """
 
-    def __init__(self, store: States | None, limit: int, before: "Work | None" = None) -> None:
+    def __init__(
+        self,
+        store: States | None,
+        limit: int,
+        before: "Work | None" = None,
+        horizon: datetime | None = None,
+    ) -> None:
         self.store = store
         self.limit = limit
+        # Events older than this that find no state are passed over (eventcollab.retention).
+        # None outside a worker: a replay folds the log as the worker first decided it.
+        self.horizon = horizon
         # The unit decided just before this one, whose state changes are not stored yet: this
         # unit reads them as if they were (see runtime.processor on why they wait).
         self.before = before
@@ -58,10 +68,8 @@ class Work:
         self.processed = 0
         self.dead_lettered = 0
         self.retried = 0  # attempts after the first
-        # Past the state retention (eventcollab.retention): records whose entry was gone, passed
-        # over; and entries removed (a ticker's unit).
-        self.passed_over = 0
-        self.removed = 0
+        self.passed_over = 0  # records past the horizon that found no state (in `processed`)
+        self.removed = 0  # entries removed past the horizon
         # What handlers noted for the processor's views (runtime.processor.Keeper), per
         # partition: told once the unit is stored.
         self.notes: dict[int, list[tuple[str, Any]]] = defaultdict(list)
@@ -70,6 +78,7 @@ class Work:
         self.mark = 0
         self.mark_bytes = 0
         self.mark_notes = 0
+        self.mark_passed_over = 0
         self.undo: list[tuple[bytes, object, object]] = []
         self.began = time.monotonic()  # made when its first record is taken (runtime.metrics)
 
@@ -98,11 +107,12 @@ class Work:
         self.mark = len(self.outputs)
         self.mark_bytes = self.changed_bytes[self.partition]
         self.mark_notes = len(self.notes[self.partition])
+        self.mark_passed_over = self.passed_over
         if self.undo:
             self.undo.clear()
 
     def rollback(self) -> None:
-        """Take back every save, delete and emit since the savepoint, last first."""
+        """Take back every save, delete, emit and count since the savepoint, last first."""
         del self.outputs[self.mark :]
         changes, states = self.changes[self.partition], self.states[self.partition]
         for stored, change, state in reversed(self.undo):
@@ -111,6 +121,7 @@ class Work:
         self.undo.clear()
         self.changed_bytes[self.partition] = self.mark_bytes
         del self.notes[self.partition][self.mark_notes :]
+        self.passed_over = self.mark_passed_over
         if not changes:  # nothing of this partition to write: no empty batch to the changelog
             del self.changes[self.partition]
             self.states.pop(self.partition, None)

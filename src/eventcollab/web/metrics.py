@@ -51,7 +51,10 @@ RECORDS = (
     ("processed", "Records handled (or passed over by type)."),
     ("dead_lettered", "Records sent to the dead letters."),
     ("produced", "Records sent: outputs and dead letters."),
-    ("passed_over", "Records past the state retention whose entry was gone: nothing decided."),
+    (
+        "passed_over",
+        "Records past the state retention horizon that found no state: passed over.",
+    ),
 )
 
 
@@ -68,11 +71,6 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
     units = CounterMetricFamily(
         "eventcollab_units_stored", "Units of work stored (idle ticks left out).", labels=labels
     )
-    removed = CounterMetricFamily(
-        "eventcollab_entries_removed",
-        "Table entries removed past the state retention.",
-        labels=labels,
-    )
     unit_seconds = HistogramMetricFamily(
         "eventcollab_unit_seconds",
         "Time from a unit's first record taken to its state stored.",
@@ -84,14 +82,19 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
     owned = GaugeMetricFamily(
         "eventcollab_partitions_owned", "Partitions this worker owns.", labels=labels
     )
+    removed = CounterMetricFamily(
+        "eventcollab_table_entries_removed",
+        "Table entries removed once past the state retention horizon.",
+        labels=labels,
+    )
     for s in snapshots:
+        removed.add_metric([s.name], s.counts.removed)
         retries.add_metric([s.name], s.counts.retried)
         units.add_metric([s.name], s.counts.units)
-        removed.add_metric([s.name], s.counts.removed)
         unit_seconds.add_metric([s.name], s.unit_times.cumulative(), s.unit_times.total)
         recovering.add_metric([s.name], 1 if s.recovering else 0)
         owned.add_metric([s.name], len(s.owned))
-    yield from (retries, units, removed, unit_seconds, recovering, owned)
+    yield from (retries, units, unit_seconds, recovering, owned, removed)
     by_tp = ["processor", "topic", "partition"]
     lag = GaugeMetricFamily(
         "eventcollab_consumer_lag", "Records on the broker not stored yet.", labels=by_tp
