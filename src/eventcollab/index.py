@@ -82,6 +82,12 @@ def index_key(status: str, started_at: datetime, correlation_id: str) -> str:
     return f"{status}/{newest_first(started_at)}/{correlation_id}"
 
 
+def started_from(status: str, at: datetime) -> str:
+    """The key from which a backwards scan (oldest first) of `status` sees every workflow that
+    started at `at` or later, and none that started earlier."""
+    return f"{status}/{newest_first(at)}/\xff"
+
+
 def key_of(summary: Summary) -> str:
     return index_key(summary.status, summary.started_at, summary.correlation_id)
 

@@ -33,9 +33,6 @@ from tests.unit.builders import T0, at, declined_path, happy_path, reserved, tim
 HOURS = math.ceil((datetime.now(UTC) - T0) / timedelta(hours=1)) + 7 * 24
 
 
-DAY = timedelta(days=1)
-
-
 def retention_after(seconds: int, hours: float = HOURS) -> datetime:
     """The time at which the horizon is `at(seconds)`."""
     return at(seconds) + timedelta(hours=hours)
@@ -174,12 +171,8 @@ async def test_a_backlog_goes_a_bounded_number_at_a_time_then_at_each_tick(
     monkeypatch.setattr(retiring, "LOOKED_AT", 2)
     tracker = Harness("tracker", tmp_path, state_retention_hours=HOURS)
     processor = tracker.processor
-    same: list[list[Event]] = []
-    while len(same) < 6:  # six finished workflows on one partition
-        path = happy_path()
-        if partition_for(path[0].correlation_id, tracker.settings.partitions) == 0:
-            same.append(path)
-    young = [e.model_copy(update={"occurred_at": e.occurred_at + DAY}) for e in same.pop()]
+    same = [on_partition(tracker, 0) for _ in range(5)]  # five finished on one partition
+    young = shifted(on_partition(tracker, 0), 24 * 3600)
     for event in (*young, *(event for path in same for event in path)):
         await tracker.feed(tracker.names.orders, event.correlation_id, encode(event))
     # The young one's state made unreadable: a check that reads it fails.
@@ -283,3 +276,47 @@ async def test_old_events_of_a_workflow_that_left_are_passed_over_and_counted(
     state = processor.lookup("workflows", stock.correlation_id, WorkflowState)
     assert state is not None and state.timeline[-1].event_id == stock.event_id
     assert processor.counts.passed_over == len(done)
+
+
+def shifted(events: list[Event], seconds: int) -> list[Event]:
+    """The same workflow, each step `seconds` later."""
+    by = timedelta(seconds=seconds)
+    return [e.model_copy(update={"occurred_at": e.occurred_at + by}) for e in events]
+
+
+def on_partition(tracker: Harness, partition: int) -> list[Event]:
+    while True:
+        path = happy_path()
+        if partition_for(path[0].correlation_id, tracker.settings.partitions) == partition:
+            return path
+
+
+async def test_a_check_goes_on_where_the_last_left_off_and_misses_no_later_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(retiring, "FULL_PASS_EVERY", 2)
+    tracker = Harness("tracker", tmp_path, state_retention_hours=HOURS)
+    processor = tracker.processor
+    first = on_partition(tracker, 0)  # steps at 0 .. 4 s
+    slow = shifted(on_partition(tracker, 0), 5)  # started at 5 s, ends after the first check
+    quick = shifted(on_partition(tracker, 0), 6)  # started at 6 s, ended at 10 s
+    for event in (*first, *slow[:2], *quick):
+        await tracker.feed(tracker.names.orders, event.correlation_id, encode(event))
+
+    def held(path: list[Event]) -> bool:
+        return processor.lookup("workflows", path[0].correlation_id, WorkflowState) is not None
+
+    await check_at(processor, retention_after(5))  # a full pass: first leaves
+    assert (held(first), held(slow), held(quick)) == (False, True, True)
+    for event in slow[2:]:  # slow ends now, with a start older than quick's
+        await tracker.feed(tracker.names.orders, event.correlation_id, encode(event))
+    # One that started long before the horizon of that check, and ended only now: it cannot
+    # happen within the deadlines, and only a full pass finds it.
+    ancient = shifted(on_partition(tracker, 0), -1000)
+    for event in ancient:
+        await tracker.feed(tracker.names.orders, event.correlation_id, encode(event))
+
+    await check_at(processor, retention_after(70))  # goes on from the first start inside 5 s
+    assert (held(slow), held(quick), held(ancient)) == (False, False, True)
+    await check_at(processor, retention_after(140))  # a full pass
+    assert not held(ancient)

@@ -61,3 +61,15 @@ def test_leaving_takes_the_summaries_out_and_counts_the_outcomes_as_retired() ->
     assert change.counts == {"completed": -2, "rejected": -1}
     assert change.retired == {"completed": 2, "rejected": 1}
     assert index.retired([]) == index.Retirement((), {}, {})
+
+
+def test_a_scan_from_the_horizon_key_sees_the_starts_at_or_after_it() -> None:
+    keys = {
+        name: index.index_key("completed", started, name)
+        for name, started in (("before", at(9)), ("at", at(10)), ("after", at(11)))
+    }
+    start = index.started_from("completed", at(10))
+
+    seen = {name for name, key in keys.items() if key <= start}  # backwards: keys at or below
+
+    assert seen == {"at", "after"}

@@ -90,16 +90,17 @@ class Work:
         self.partition = partition
 
     def scan(
-        self, table: str, prefix: str = "", backwards: bool = False
+        self, table: str, prefix: str = "", backwards: bool = False, start: str | None = None
     ) -> Iterator[tuple[str, bytes]]:
         """The table's stored keys that start with `prefix` (without the table's name) and
-        their values on the partition in hand, in key order or backwards; what this unit
-        changed is not seen."""
+        their values on the partition in hand, in key order or backwards, from `start` on when
+        given (itself included); what this unit changed is not seen."""
         assert self.store is not None, "a processor without tables has no state to read"
         within = changelog_key(table, "")
         prefix_bytes = changelog_key(table, prefix)
+        first = changelog_key(table, start) if start is not None else None
         stored = self.store.partition(self.partition)
-        for key, value in stored.scan(prefix_bytes, backwards=backwards):
+        for key, value in stored.scan(prefix_bytes, start=first, backwards=backwards):
             yield key[len(within) :].decode(), value
 
     def savepoint(self) -> None:
