@@ -6,12 +6,21 @@ Next to each workflow's state the tracker keeps, on the same partition:
   a list of workflows reads a range of keys and decodes no whole state;
 - `status_counts/<status>`: how many of the partition's workflows have that status;
 - `finished_per_minute/<YYYY-MM-DDTHH:MM>`: how many ended in that minute (by the outcome's
-  `occurred_at`).
+  `occurred_at`);
+- `retired_counts/<outcome>`: how many of the partition's finished workflows left the table past
+  the state retention (eventcollab.retirement).
 
 `changes(before, after)` says what a step does to them: the same steps give the same index in any
-order, since it depends only on the states.
+order, since it depends only on the states. `retired(states)` says what workflows leaving does.
+
+The index describes what the table holds: a workflow that left is listed and counted by status no
+more, and counted as retired instead. A minute of `finished_per_minute` counts the workflows that
+ended in it, whether they left since or not; the minute itself leaves once all of it is past the
+horizon.
 """
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +31,8 @@ from eventcollab.workflow import TERMINAL, Status, WorkflowState
 BY_STATUS = "workflows_by_status"
 COUNTS = "status_counts"
 FINISHED = "finished_per_minute"
+RETIRED = "retired_counts"
+MINUTE_FORMAT = "%Y-%m-%dT%H:%M"
 # Newest first: keys sort ascending, so the time is stored as microseconds before this instant.
 LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 
@@ -71,12 +82,22 @@ def index_key(status: str, started_at: datetime, correlation_id: str) -> str:
     return f"{status}/{newest_first(started_at)}/{correlation_id}"
 
 
+def started_from(status: str, at: datetime) -> str:
+    """The key from which a backwards scan (oldest first) of `status` sees every workflow that
+    started at `at` or later, and none that started earlier."""
+    return f"{status}/{newest_first(at)}/\xff"
+
+
 def key_of(summary: Summary) -> str:
     return index_key(summary.status, summary.started_at, summary.correlation_id)
 
 
 def minute_of(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M")
+    return at.astimezone(UTC).strftime(MINUTE_FORMAT)
+
+
+def minute_start(minute: str) -> datetime:
+    return datetime.strptime(minute, MINUTE_FORMAT).replace(tzinfo=UTC)
 
 
 UNCHANGED = IndexChange(None, None, {}, None)
@@ -103,4 +124,28 @@ def changes(before: WorkflowState | None, after: WorkflowState) -> IndexChange:
         added=(key_of(new), new) if moved else None,
         counts=counts,
         finished_minute=minute_of(after.timeline[-1].occurred_at) if ended else None,
+    )
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """What finished workflows leaving the table do to the index."""
+
+    removed: tuple[str, ...]  # their index keys
+    counts: dict[Status, int]  # status: change of its count
+    retired: dict[Status, int]  # outcome: how many more retired
+
+
+def retired(states: Iterable[WorkflowState]) -> Retirement:
+    """Their summaries go, each status counts as many less, each outcome as many more retired:
+    the counts change once for all of them, not once a workflow."""
+    removed: list[str] = []
+    gone: Counter[Status] = Counter()
+    for state in states:
+        removed.append(index_key(state.status, state.timeline[0].occurred_at, state.correlation_id))
+        gone[state.status] += 1
+    return Retirement(
+        removed=tuple(removed),
+        counts={status: -n for status, n in sorted(gone.items())},
+        retired=dict(sorted(gone.items())),
     )

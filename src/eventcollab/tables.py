@@ -11,6 +11,7 @@ TABLES = {
     "workflows_by_status": ("tracker", "status/newest-first start/correlation id", "index.Summary"),
     "status_counts": ("tracker", "status", "index.Count"),
     "finished_per_minute": ("tracker", "YYYY-MM-DDTHH:MM", "index.Count"),
+    "retired_counts": ("tracker", "outcome", "index.Count"),
     "order_outcomes": ("orders", "correlation id", "domain.orders.OrderOutcome"),
     "payments": ("payments", "correlation id", "domain.payments.Payment"),
     "shipments": ("shipping", "correlation id", "domain.shipping.Shipment"),

@@ -22,9 +22,16 @@ from tests.integration.fakes import FakeConsumer, FakeProducer, record
 PARTITIONS = 4
 
 
-def settings(data_dir: Path) -> Settings:
+def settings(data_dir: Path, **changed: Any) -> Settings:
+    # The tests' events happened in 2024 (tests.unit.builders): state is kept for ever unless a
+    # test asks for a retention.
+    given: dict[str, Any] = {"state_retention_hours": -1} | changed
     return Settings(
-        app_id="harness", data_dir=data_dir, partitions=PARTITIONS, payment_limit=Decimal("1000")
+        app_id="harness",
+        data_dir=data_dir,
+        partitions=PARTITIONS,
+        payment_limit=Decimal("1000"),
+        **given,
     )
 
 
@@ -37,8 +44,9 @@ class Harness:
         data_dir: Path,
         producer: FakeProducer | None = None,
         wrap: Callable[[Handler], Handler] | None = None,
+        **changed: Any,
     ) -> None:
-        self.settings = settings(data_dir)
+        self.settings = settings(data_dir, **changed)
         self.names = topics.declare(self.settings)
         [spec] = [
             spec

@@ -26,8 +26,10 @@ GOOD_ORDER = {"customer_id": "ann", "items": [{"sku": "PEN", "quantity": 2, "uni
 
 
 def build_app(data_dir: Path, producer: FakeProducer, **settings: Any) -> Any:
-    """The worker's HTTP routes over a tracker whose state is local and fully assigned."""
-    config = Settings(app_id=f"web-{uuid4().hex[:8]}", data_dir=data_dir, **settings)
+    """The worker's HTTP routes over a tracker whose state is local and fully assigned (kept
+    for ever unless asked: the tests' events happened in 2024)."""
+    given = {"state_retention_hours": -1} | settings
+    config = Settings(app_id=f"web-{uuid4().hex[:8]}", data_dir=data_dir, **given)
     app = create_app(config)
     tracker = app.runtime.processor("tracker")
     tracker.use(producer)

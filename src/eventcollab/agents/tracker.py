@@ -1,14 +1,16 @@
 """Tracker: folds every workflow event into the status that the web view serves, keeps the
-index of workflows by status (see eventcollab.index), and reports steps past their deadline
-(see eventcollab.deadlines)."""
+index of workflows by status (see eventcollab.index), reports steps past their deadline (see
+eventcollab.deadlines), and lets finished workflows go past the state retention (see
+agents.retiring)."""
 
 from datetime import datetime
 from itertools import islice
 
 from aiokafka import ConsumerRecord
 
-from eventcollab import deadlines, index, workflow
-from eventcollab.agents import event_in
+from eventcollab import deadlines, index, retention, workflow
+from eventcollab.agents import event_in, retiring
+from eventcollab.agents.indexing import reindex
 from eventcollab.clock import now
 from eventcollab.runtime.processor import ProcessorSpec, Ticker
 from eventcollab.runtime.work import Work
@@ -16,35 +18,22 @@ from eventcollab.settings import Settings
 from eventcollab.topics import Topics
 from eventcollab.workflow import WorkflowState
 
-TABLES = ("workflows", index.BY_STATUS, index.COUNTS, index.FINISHED)
+TABLES = ("workflows", index.BY_STATUS, index.COUNTS, index.FINISHED, index.RETIRED)
 
 
 def record_step(work: Work, record: ConsumerRecord[bytes, bytes]) -> None:
     event = event_in(record)
     key = event.correlation_id
     before = work.load("workflows", key, WorkflowState)
+    if retention.passed_over(event.occurred_at, before, work.horizon):
+        work.passed_over += 1  # its workflow may have left: starting it again would redo it
+        return
     after = workflow.apply(before, event, recorded_at=now())
     if after is None:
         return  # seen already: nothing changes
     work.save("workflows", key, after)
     work.note(key, event.event_id)  # for the flow map (flowmap.live)
     reindex(work, index.changes(before, after))
-
-
-def reindex(work: Work, change: index.IndexChange) -> None:
-    if change.removed is not None:
-        work.delete(index.BY_STATUS, change.removed)
-    if change.added is not None:
-        work.save(index.BY_STATUS, *change.added)
-    for status, delta in change.counts.items():
-        count(work, index.COUNTS, status, delta)
-    if change.finished_minute is not None:
-        count(work, index.FINISHED, change.finished_minute, 1)
-
-
-def count(work: Work, table: str, key: str, delta: int) -> None:
-    current = work.load(table, key, index.Count)
-    work.save(table, key, index.Count(count=(current.count if current else 0) + delta))
 
 
 # Orders looked at per partition and check: a bound on the time a check takes when many orders
@@ -108,7 +97,13 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
         topics.shipments,
         topics.deadlines,
     )
-    check = report_overdue(limits_of(settings), topics.deadlines)
+    overdue = report_overdue(limits_of(settings), topics.deadlines)
+    retire = retiring.retire_finished(settings)  # keeps its own, longer interval
+
+    def check(work: Work, at: datetime) -> None:
+        overdue(work, at)
+        retire(work, at)
+
     return [
         ProcessorSpec(
             "tracker",
@@ -116,6 +111,8 @@ def processors(settings: Settings, topics: Topics) -> list[ProcessorSpec]:
             record_step,
             TABLES,
             tick=check,
-            tick_seconds=settings.deadline_check_seconds,
+            tick_seconds=min(
+                settings.deadline_check_seconds, settings.state_retention_check_seconds
+            ),
         )
     ]

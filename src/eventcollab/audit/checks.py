@@ -55,8 +55,12 @@ ONCE_PER_WORKFLOW = (
 )
 
 
-def audit(log: AuditLog, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Audit:
-    """Every anomaly of the log; `now` dates the orders still without outcome (naive: UTC)."""
+def audit(
+    log: AuditLog, now: datetime, grace: timedelta = DEFAULT_GRACE, limit: datetime | None = None
+) -> Audit:
+    """Every anomaly of the log; `now` dates the orders still without outcome (naive: UTC);
+    `limit` is the state retention's horizon, past which the tracker lets finished workflows go
+    (None: it keeps them all)."""
     decoded = decode(log)
     workflows = by_workflow(decoded.events)
     folded = {cid: fold(events) for cid, events in workflows.items()}
@@ -71,7 +75,7 @@ def audit(log: AuditLog, now: datetime, grace: timedelta = DEFAULT_GRACE) -> Aud
         *unmatched_releases(decoded.events, decoded.commands, chain),
         *negative_stock(stock),
         *uncompensated(workflows, folded, stock),
-        *tracker_mismatches(folded, decoded.tracker),
+        *tracker_mismatches(folded, decoded.tracker, limit),
     ]
     ordered = sorted(anomalies, key=lambda a: (KINDS.index(a.kind), a.correlation_id, a.message))
     return Audit(summary(log, decoded, folded), tuple(ordered))

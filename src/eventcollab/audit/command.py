@@ -8,6 +8,7 @@ from typing import Any
 
 from faust.cli import option
 
+from eventcollab import retention
 from eventcollab.audit import checks
 from eventcollab.audit.log import read_log
 from eventcollab.audit.model import Audit
@@ -17,7 +18,9 @@ from eventcollab.settings import Settings
 
 async def run_audit(settings: Settings, grace: timedelta = checks.DEFAULT_GRACE) -> Audit:
     """Audit the log as it stands now: the only place where the audit reads the clock."""
-    return checks.audit(await read_log(settings), now=datetime.now(UTC), grace=grace)
+    now = datetime.now(UTC)
+    limit = retention.horizon(settings, now)
+    return checks.audit(await read_log(settings), now=now, grace=grace, limit=limit)
 
 
 async def audit_and_report(

@@ -1,9 +1,14 @@
-"""The tracker's stored states against the fold of the log's events, workflow by workflow."""
+"""The tracker's stored states against the fold of the log's events, workflow by workflow.
+
+A finished workflow the tracker no longer holds because it left past the state retention (see
+eventcollab.retirement) is no mismatch: by the fold of its events it is due at the horizon.
+"""
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from uuid import UUID
 
-from eventcollab import workflow
+from eventcollab import retirement, workflow
 from eventcollab.audit.model import TRACKER_MISMATCH, Anomaly
 from eventcollab.models import Event
 from eventcollab.workflow import Step, WorkflowState
@@ -20,11 +25,18 @@ def fold(events: Iterable[Event]) -> WorkflowState:
 
 
 def tracker_mismatches(
-    folded: Mapping[str, WorkflowState], stored: Mapping[str, WorkflowState]
+    folded: Mapping[str, WorkflowState],
+    stored: Mapping[str, WorkflowState],
+    limit: datetime | None = None,
 ) -> list[Anomaly]:
+    """Each workflow whose stored state differs from the fold; `limit`: the state retention's
+    horizon (None: nothing leaves)."""
     found: list[Anomaly] = []
     for cid in sorted(folded.keys() | stored.keys()):
-        if differences := compare(cid, folded.get(cid), stored.get(cid)):
+        expected = folded.get(cid)
+        if cid not in stored and expected is not None and retirement.due(expected, limit):
+            continue  # it left the table
+        if differences := compare(cid, expected, stored.get(cid)):
             found.append(Anomaly(TRACKER_MISMATCH, cid, "; ".join(differences)))
     return found
 

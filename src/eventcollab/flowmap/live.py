@@ -6,6 +6,10 @@ since (flowmap.partition). The tracker's handler notes each event it stores (`Wo
 processor tells the view once the unit is stored, and the view reads the states in the
 processor's own loop (`Processor.reading`), so what it folds and what it was told always agree.
 
+A finished workflow that leaves the table past the state retention (agents.retiring) is noted
+with its state as it was stored (`Left`): its share, as far as the map counted it, is taken out,
+so the map stays the fold of what the table holds, not of every workflow ever seen.
+
 A worker that restores its table from the changelog, or takes over partitions, builds their maps
 again from what it restored: the map survives anything the table survives. When nobody has
 asked for a partition's map for a long while, its notes would pile up: past `NOTED` changed
@@ -13,9 +17,10 @@ workflows the partition's map is dropped and built again on the next request.
 """
 
 import logging
+from dataclasses import dataclass
 from uuid import UUID
 
-from eventcollab.flowmap.partition import Moved, PartitionFlow, folded, updated
+from eventcollab.flowmap.partition import Moved, PartitionFlow, folded, removed, updated
 from eventcollab.runtime.work import Work
 from eventcollab.workflow import WorkflowState
 
@@ -23,6 +28,13 @@ log = logging.getLogger(__name__)
 
 TABLE = "workflows"
 NOTED = 50_000  # changed workflows per partition, waiting to be counted
+
+
+@dataclass(frozen=True)
+class Left:
+    """Noted when a workflow leaves the table: its state as it was stored."""
+
+    state: WorkflowState
 
 
 class FlowView:
@@ -33,25 +45,35 @@ class FlowView:
         self.noted = noted
         self.parts: dict[int, PartitionFlow] = {}  # the partitions built
         self.changed: dict[int, dict[str, set[UUID]]] = {}  # their new events, not counted yet
+        # The workflows that left them, each with the events of it the map had not counted.
+        self.left: dict[int, list[Moved]] = {}
 
     def kept(self, work: Work) -> None:
         for partition, notes in work.notes.items():
             changed = self.changed.get(partition)
             if changed is None:
                 continue  # not built: it will be built from the store when asked for
-            for correlation_id, event_id in notes:
-                changed.setdefault(correlation_id, set()).add(event_id)
-            if len(changed) > self.noted:
+            left = self.left.setdefault(partition, [])
+            for correlation_id, what in notes:
+                if isinstance(what, Left):
+                    # What the map counts of it: its stored steps but those noted since.
+                    uncounted = changed.pop(correlation_id, set())
+                    left.append(Moved(what.state, frozenset(uncounted)))
+                else:
+                    changed.setdefault(correlation_id, set()).add(what)
+            if len(changed) + len(left) > self.noted:
                 self.drop(partition)
 
     def observe(self, keys: object) -> None:
         if keys is None:  # partitions taken away: whichever come back are built again
             self.parts.clear()
             self.changed.clear()
+            self.left.clear()
 
     def drop(self, partition: int) -> None:
         self.parts.pop(partition, None)
         self.changed.pop(partition, None)
+        self.left.pop(partition, None)
 
     def current(self, work: Work) -> PartitionFlow:
         """The map of the partition in hand, as its stored workflows are now."""
@@ -64,6 +86,7 @@ class FlowView:
                 if state is not None:
                     moved.append(Moved(state, frozenset(fresh)))
             try:
+                part = removed(part, self.left.get(partition, ()))
                 part = updated(part, moved, self.expected)
             except ValueError:  # taking out what was never added: the map is off; start over
                 log.exception("flow map of partition %d out of step; built again", partition)
@@ -73,4 +96,5 @@ class FlowView:
             part = folded(stored, self.expected)
         self.parts[partition] = part
         self.changed[partition] = {}
+        self.left[partition] = []
         return part

@@ -82,6 +82,34 @@ def updated(
     )
 
 
+def removed(part: PartitionFlow, gone: Iterable[Moved]) -> PartitionFlow:
+    """The map without these workflows (they left the table), each as the map counted it: its
+    steps but the fresh ones, which the map had not counted yet."""
+    taken: list[Share] = []
+    unfinished: list[Finished] = []
+    deviant = {kind: set(part.deviant.get(kind, ())) for kind in KINDS}
+    for one in gone:
+        state = one.state
+        for kind in KINDS:
+            deviant[kind].discard(state.correlation_id)
+        counted = earlier(state.timeline, one.fresh)
+        if not counted:
+            continue  # added and gone before the map was asked for
+        taken.append(share_of(counted))
+        status = status_of({entry.event_type for entry in counted})
+        was_done = finished_in(state.correlation_id, counted, status)
+        if was_done is not None:
+            unfinished.append(was_done)
+    variants = part.variants
+    for done in unfinished:
+        variants = variants.minus(done)
+    return PartitionFlow(
+        flow=part.flow.less(taken),
+        variants=variants,
+        deviant={kind: frozenset(ids) for kind, ids in deviant.items() if ids},
+    )
+
+
 def earlier(timeline: tuple[TimelineEntry, ...], fresh: frozenset[UUID]) -> list[TimelineEntry]:
     return [entry for entry in timeline if entry.event_id not in fresh]
 

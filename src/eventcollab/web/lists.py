@@ -23,9 +23,10 @@ from eventcollab.runtime.processor import Processor
 from eventcollab.runtime.store import PartitionStore
 from eventcollab.web.answers import error
 from eventcollab.web.forward import FORWARDED, Forwarder
-from eventcollab.workflow import Status
+from eventcollab.workflow import TERMINAL, Status
 
 STATUSES: tuple[Status, ...] = get_args(Status)
+OUTCOMES: tuple[Status, ...] = tuple(status for status in STATUSES if status in TERMINAL)
 Covered = tuple[list[int], Any]  # the partitions a worker's part covers, and the part
 DEFAULT_LIMIT, MAX_LIMIT = 20, 500
 MINUTES = 15  # of finished workflows per minute in the stats
@@ -58,19 +59,25 @@ def local_list(
 
 
 def local_stats(tracker: Processor, now: datetime) -> dict[str, Any]:
+    """Counts of what the table holds, by status; the finished workflows that left it, by
+    outcome; the recent minutes; the oldest in progress."""
     counts: Counter[str] = Counter()
+    retired: Counter[str] = Counter()
     minutes = [index.minute_of(now - timedelta(minutes=n)) for n in range(MINUTES - 1, -1, -1)]
     finished: Counter[str] = Counter()
     stores = owned_stores(tracker)
     for store in stores:
         for status in STATUSES:
             counts[status] += stored_count(store, index.COUNTS, status)
+        for outcome in OUTCOMES:
+            retired[outcome] += stored_count(store, index.RETIRED, outcome)
         for minute in minutes:
             finished[minute] += stored_count(store, index.FINISHED, minute)
     oldest_streams = [summaries(s, "in_progress", None, backwards=True) for s in stores]
     oldest = heapq.merge(*oldest_streams, key=lambda found: found[0], reverse=True)
     return {
         "counts": {status: counts[status] for status in STATUSES},
+        "retired": {outcome: retired[outcome] for outcome in OUTCOMES},
         "finished_per_minute": [{"minute": m, "count": finished[m]} for m in minutes],
         "oldest_in_progress": [s.model_dump(mode="json") for _, s in islice(oldest, OLDEST)],
     }
@@ -94,16 +101,19 @@ def merge_lists(pages: list[list[dict[str, Any]]], limit: int) -> list[dict[str,
 
 def merge_stats(parts: list[dict[str, Any]]) -> dict[str, Any]:
     counts: Counter[str] = Counter()
+    retired: Counter[str] = Counter()
     finished: Counter[str] = Counter()
     oldest: list[dict[str, Any]] = []
     for part in parts:
         counts.update(part["counts"])
+        retired.update(part.get("retired", {}))  # absent from a worker of an earlier version
         finished.update({m["minute"]: m["count"] for m in part["finished_per_minute"]})
         oldest += part["oldest_in_progress"]
     minutes = [m["minute"] for m in parts[0]["finished_per_minute"]] if parts else []
     oldest.sort(key=started)
     return {
         "counts": {status: counts[status] for status in STATUSES},
+        "retired": {outcome: retired[outcome] for outcome in OUTCOMES},
         "finished_per_minute": [{"minute": m, "count": finished[m]} for m in minutes],
         "oldest_in_progress": oldest[:OLDEST],
     }

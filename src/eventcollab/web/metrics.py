@@ -34,8 +34,7 @@ from eventcollab.runtime.metrics import Snapshot, snapshot_from
 from eventcollab.runtime.processor import Processor
 from eventcollab.runtime.worker import Runtime
 from eventcollab.web.flow import whole_of
-from eventcollab.web.lists import STATUSES, owned_stores, stored_count
-from eventcollab.workflow import TERMINAL
+from eventcollab.web.lists import OUTCOMES, STATUSES, owned_stores, stored_count
 
 log = logging.getLogger(__name__)
 
@@ -119,24 +118,34 @@ def processor_families(snapshots: list[Snapshot]) -> Iterator[Metric]:
 
 
 def workflow_families(tracker: Processor) -> Iterator[Metric]:
-    """The status counts of the partitions this worker owns (a workflow has one status)."""
+    """The status counts of the partitions this worker owns (a workflow has one status), and
+    the finished workflows that left the table: started and finished count both."""
     counts: dict[str, int] = dict.fromkeys(STATUSES, 0)
+    retired: dict[str, int] = dict.fromkeys(OUTCOMES, 0)
     for store in owned_stores(tracker):
         for status in STATUSES:
             counts[status] += stored_count(store, index.COUNTS, status)
+        for outcome in OUTCOMES:
+            retired[outcome] += stored_count(store, index.RETIRED, outcome)
     by_status = GaugeMetricFamily(
-        "eventcollab_workflows", "Workflows by status, on this worker.", labels=["status"]
+        "eventcollab_workflows", "Workflows held, by status, on this worker.", labels=["status"]
     )
     for name, count in counts.items():
         by_status.add_metric([name], count)
+    left = GaugeMetricFamily(
+        "eventcollab_workflows_retired",
+        "Finished workflows that left the table past the state retention, on this worker.",
+        labels=["outcome"],
+    )
     started = GaugeMetricFamily("eventcollab_workflows_started", "Workflows, on this worker.")
-    started.add_metric([], sum(counts.values()))
+    started.add_metric([], sum(counts.values()) + sum(retired.values()))
     finished = GaugeMetricFamily(
         "eventcollab_workflows_finished", "Workflows ended, on this worker.", labels=["outcome"]
     )
-    for outcome in sorted(TERMINAL):
-        finished.add_metric([outcome], counts[outcome])
-    yield from (by_status, started, finished)
+    for outcome in sorted(OUTCOMES):
+        left.add_metric([outcome], retired[outcome])
+        finished.add_metric([outcome], counts[outcome] + retired[outcome])
+    yield from (by_status, left, started, finished)
 
 
 class Families(Collector):
