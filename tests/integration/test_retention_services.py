@@ -29,7 +29,8 @@ from eventcollab.web.metrics import Families, processor_families
 from tests.integration.processors import PARTITIONS, Harness
 from tests.integration.test_metrics import Samples, samples, value
 
-RETENTION = timedelta(hours=168)  # the harness keeps the default
+HOURS = 168  # the retention each harness here is given
+RETENTION = timedelta(hours=HOURS)
 
 
 class Clock:
@@ -101,7 +102,7 @@ def tombstones(harness: Harness) -> list[bytes | None]:
 async def test_a_payment_past_the_horizon_leaves_and_its_order_delivered_again_charges_nothing(
     tmp_path: Path, clock: Clock
 ) -> None:
-    payments = Harness("payments", tmp_path)
+    payments = Harness("payments", tmp_path, state_retention_hours=HOURS)
     placed = placed_at(clock.at)
     await payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
     clock.at += RETENTION / 2
@@ -131,7 +132,7 @@ async def test_a_payment_past_the_horizon_leaves_and_its_order_delivered_again_c
 async def test_a_store_restored_from_the_changelog_does_not_bring_a_removed_payment_back(
     tmp_path: Path, clock: Clock
 ) -> None:
-    payments = Harness("payments", tmp_path)
+    payments = Harness("payments", tmp_path, state_retention_hours=HOURS)
     placed = placed_at(clock.at)
     await payments.feed(payments.names.orders, placed.correlation_id, encode(placed))
     clock.at = placed.occurred_at + RETENTION + timedelta(seconds=1)
@@ -150,8 +151,11 @@ async def test_a_store_restored_from_the_changelog_does_not_bring_a_removed_paym
 async def test_a_reservation_leaves_the_ledger_the_restock_and_the_level_stay(
     tmp_path: Path, clock: Clock
 ) -> None:
-    payments, inventory = Harness("payments", tmp_path), Harness("inventory", tmp_path)
-    stock = Harness("stock", tmp_path)
+    payments, inventory = (
+        Harness("payments", tmp_path, state_retention_hours=HOURS),
+        Harness("inventory", tmp_path, state_retention_hours=HOURS),
+    )
+    stock = Harness("stock", tmp_path, state_retention_hours=HOURS)
     placed = placed_at(clock.at)
     cid = placed.correlation_id
     await payments.feed(payments.names.orders, cid, encode(placed))
@@ -183,7 +187,7 @@ async def test_rebuild_and_shadow_folds_of_an_old_log_agree_with_what_the_worker
     # read it now, with no horizon: nothing of the old log is passed over, and the entry is
     # dated as the worker dated it.
     clock.at -= RETENTION * 2
-    payments = Harness("payments", tmp_path / "worker")
+    payments = Harness("payments", tmp_path / "worker", state_retention_hours=HOURS)
     placed = placed_at(clock.at)
     fed = payments.batch(payments.names.orders, placed.correlation_id, encode(placed))
     await payments.processor.process(fed)
@@ -204,7 +208,7 @@ async def test_rebuild_and_shadow_folds_of_an_old_log_agree_with_what_the_worker
 
 
 def test_each_service_sweeps_its_own_dated_tables(tmp_path: Path) -> None:
-    harness = Harness("payments", tmp_path)
+    harness = Harness("payments", tmp_path, state_retention_hours=HOURS)
     settings, names = harness.settings, harness.names
     swept_tables = {
         spec.name: tuple(spec.tick.tables)
