@@ -1,7 +1,6 @@
 """A private three-node cluster for one run, through `scripts/broker cluster` on a temporary
 home, and what its replicas say: who leads which partitions, who is missing from an ISR."""
 
-import shutil
 import subprocess
 from collections import Counter
 from collections.abc import Iterable
@@ -78,13 +77,6 @@ class PrivateCluster:
 
     def stop(self) -> str:
         return self.run("stop")
-
-    def remove(self) -> None:
-        """Stop every node and delete the home: nothing of a run outlives it."""
-        try:
-            self.stop()
-        finally:
-            shutil.rmtree(self.home, ignore_errors=True)
 
 
 async def partitions(bootstrap: str) -> list[dict[str, Any]] | None:
