@@ -96,6 +96,9 @@ def create_app(settings: Settings | None = None) -> Any:
         broker_rebalance_timeout=settings.session_timeout,
         broker_heartbeat_interval=min(3.0, settings.session_timeout / 3),
         autodiscover=False,
+        # Faust's own topic (its leader election) with as many copies as ours: with one, losing
+        # the broker that holds it would leave Faust's consumer group without it.
+        topic_replication_factor=settings.replication_factor,
         logging_config=logs.formats(settings.log_format, settings.worker_id),
     )
     names = topics.declare(settings)

@@ -17,6 +17,7 @@ LogFormat = Literal["text", "json"]
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EVENTCOLLAB_", frozen=True)
 
+    # One broker, or several of a cluster comma-separated: a client needs any one of them up.
     broker: str = "kafka://127.0.0.1:9092"
     app_id: str = "eventcollab"
     # Which component this worker runs; "all" runs every service and the tracker in one worker.

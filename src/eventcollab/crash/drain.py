@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from eventcollab.replay.from_start import inputs_of
+from eventcollab.runtime.kafka import bootstrap
 from eventcollab.settings import Settings
 
 WINDOW_SECONDS = 1.0
@@ -32,7 +33,7 @@ class LagProbe:
     """Committed and end offsets of every processor group; reconnects after a broker outage."""
 
     def __init__(self, settings: Settings) -> None:
-        self.bootstrap = settings.broker.removeprefix("kafka://")
+        self.bootstrap = bootstrap(settings)
         self.inputs = processor_inputs(settings)
         partitions = range(settings.partitions)
         names = {name for inputs in self.inputs.values() for name in inputs}

@@ -33,7 +33,11 @@ REQUEST_TIMEOUT_MS = 60_000
 
 
 def bootstrap(settings: Settings) -> str:
-    return settings.broker.removeprefix("kafka://").replace(";", ",")
+    """aiokafka's `host:port,host:port`. EVENTCOLLAB_BROKER names one broker or several (a
+    cluster), separated by commas or semicolons, each with or without `kafka://`: the forms
+    Faust takes for its own clients."""
+    servers = (server.strip() for server in settings.broker.replace(";", ",").split(","))
+    return ",".join(server.removeprefix("kafka://") for server in servers if server)
 
 
 class ClientOptions(dict[str, Any]):
