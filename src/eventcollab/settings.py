@@ -35,8 +35,8 @@ class Settings(BaseSettings):
     topic_retention_hours: float = Field(default=168.0)
     # How long a finished workflow, and what each service keeps of it, stays in the tables after
     # its last event (-1: for ever); see eventcollab.retention. An event older than this whose
-    # state is gone is passed over, so it must exceed the longest a workflow can run and the
-    # longest a worker may stay down. Checked every `state_retention_check_seconds`.
+    # state is gone is passed over, so it must exceed the longest a workflow can run plus the
+    # longest a worker may stay down or behind. Checked every `state_retention_check_seconds`.
     state_retention_hours: float = Field(default=168.0)
     state_retention_check_seconds: float = Field(default=60.0, gt=0)
     payment_limit: Decimal = Decimal("5000.00")
