@@ -35,9 +35,9 @@ def test_an_event_published_again_under_its_id_is_found() -> None:
 
 def test_a_state_written_again_with_the_value_it_had_is_found() -> None:
     writes = [
-        (b"payments/c1", b'{"status":"authorized"}'),
-        (b"payments/c2", b'{"status":"declined"}'),
-        (b"payments/c1", b'{"status":"authorized"}'),  # the same change stored twice
+        (3, b"payments/c1", b'{"status":"authorized"}'),
+        (3, b"payments/c2", b'{"status":"declined"}'),
+        (3, b"payments/c1", b'{"status":"authorized"}'),  # the same change stored twice
     ]
 
     assert written_again(writes) == [b"payments/c1"]
@@ -45,27 +45,37 @@ def test_a_state_written_again_with_the_value_it_had_is_found() -> None:
 
 def test_a_state_that_changes_and_changes_back_was_not_written_twice() -> None:
     writes = [
-        (b"outcomes/c1", b'{"status":"cancelling"}'),
-        (b"outcomes/c1", b'{"status":"cancelled"}'),
-        (b"outcomes/c1", b'{"status":"cancelling"}'),
-        (b"outcomes/c2", b'{"status":"cancelling"}'),  # another key with the same value
+        (3, b"outcomes/c1", b'{"status":"cancelling"}'),
+        (3, b"outcomes/c1", b'{"status":"cancelled"}'),
+        (3, b"outcomes/c1", b'{"status":"cancelling"}'),
+        (3, b"outcomes/c2", b'{"status":"cancelling"}'),  # another key with the same value
     ]
 
     assert written_again(writes) == []
 
 
+def test_a_count_kept_per_partition_is_a_key_of_its_own_on_each() -> None:
+    minute = b"finished_per_minute/2026-11-28T04:30"
+    writes = [(0, minute, b'{"count":1}'), (0, minute, b'{"count":2}'), (1, minute, b'{"count":2}')]
+
+    assert written_again(writes) == []
+    assert written_again([*writes, (1, minute, b'{"count":2}')]) == [minute]
+
+
 def test_a_tombstone_written_twice_is_found_too() -> None:
-    assert written_again([(b"workflows/c1", None), (b"workflows/c1", None)]) == [b"workflows/c1"]
+    writes = [(0, b"workflows/c1", None), (0, b"workflows/c1", None)]
+
+    assert written_again(writes) == [b"workflows/c1"]
 
 
 def test_totals_a_unit_may_leave_unchanged_are_not_held_against_it() -> None:
     writes = [
-        (b"status_counts/in_progress", b'{"count":5}'),
-        (b"status_counts/in_progress", b'{"count":5}'),  # one workflow started, one concluded
-        (b"stock/CRASH-MOUSE", b'{"available":9758}'),
-        (b"stock/CRASH-MOUSE", b'{"available":9758}'),  # 3 reserved and 3 released in one unit
-        (b"stock_ledger/CRASH-MOUSE/o1", b'{"kind":"reserved","quantity":3}'),
-        (b"stock_ledger/CRASH-MOUSE/o1", b'{"kind":"reserved","quantity":3}'),
+        (2, b"status_counts/in_progress", b'{"count":5}'),
+        (2, b"status_counts/in_progress", b'{"count":5}'),  # one workflow started, one concluded
+        (7, b"stock/CRASH-MOUSE", b'{"available":9758}'),
+        (7, b"stock/CRASH-MOUSE", b'{"available":9758}'),  # 3 reserved and 3 released in a unit
+        (7, b"stock_ledger/CRASH-MOUSE/o1", b'{"kind":"reserved","quantity":3}'),
+        (7, b"stock_ledger/CRASH-MOUSE/o1", b'{"kind":"reserved","quantity":3}'),
     ]
 
     assert written_again(writes, UNCHANGED_ALLOWED) == [b"stock_ledger/CRASH-MOUSE/o1"]

@@ -27,7 +27,7 @@ from eventcollab.runtime.store import changelog_key
 # Before each stop, under load: the worker started last is at work again, and before the first,
 # every unit under way when the offsets were taken has committed (were it done again, its first
 # copies would lie before the case and the second alone within it).
-PAUSE_SECONDS = (1.0, 2.0)
+PAUSE_SECONDS = (0.5, 1.5)
 # Totals that a unit may leave where they were and still write: the in-progress count when it
 # starts one workflow and concludes another, a SKU's level when it reserves and releases as much.
 UNCHANGED_ALLOWED = (changelog_key(index.COUNTS, ""), changelog_key("stock", ""))
@@ -63,7 +63,8 @@ async def offsets(run: Run) -> Offsets:
     """Where the case's topics end: those of events and commands, and the changelogs."""
     published = [name for name in run.topics.all() if name != run.topics.dead_letters]
     names = [*published, *changelogs(run)]
-    return await end_offsets(run.broker.bootstrap, names, run.settings.partitions)
+    _, consumer = await run.probe.connect()  # connected already: it measures every drain
+    return await end_offsets(consumer, names, run.settings.partitions)
 
 
 async def checked(run: Run, states: dict[str, Any]) -> None:
@@ -81,7 +82,9 @@ async def checked(run: Run, states: dict[str, Any]) -> None:
         records, shown = by_topic[name], short(run, name)
         if name in logs:
             case.changelogs[shown] = len(records)
-            again = written_again(((r.key, r.value) for r in records), UNCHANGED_ALLOWED)
+            again = written_again(
+                ((r.partition, r.key, r.value) for r in records), UNCHANGED_ALLOWED
+            )
             if again:
                 case.written_again[shown] = [key.decode() for key in again]
         else:

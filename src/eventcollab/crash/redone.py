@@ -12,21 +12,21 @@ def published_twice(ids: Iterable[str]) -> list[str]:
 
 
 def written_again(
-    changes: Iterable[tuple[bytes | None, bytes | None]], exempt: tuple[bytes, ...] = ()
+    changes: Iterable[tuple[int, bytes | None, bytes | None]], exempt: tuple[bytes, ...] = ()
 ) -> list[bytes]:
-    """The keys of a changelog written again with the value they already had, in log order.
+    """The keys of a changelog written again with the value they already had on their partition.
 
-    A unit writes a key once, and only with a new value; the same value again is the same change
-    stored twice. Each key keeps to one partition, so the records of several partitions may
-    come one partition after the other. Keys starting with an `exempt` prefix may legitimately
-    be written unchanged.
+    `changes` are (partition, key, value) in log order per partition. A unit writes a key once,
+    and only with a new value; the same value again is the same change stored twice. Counts
+    kept per partition share their keys across partitions, each its own. Keys starting with an
+    `exempt` prefix may legitimately be written unchanged.
     """
-    last: dict[bytes, bytes | None] = {}
+    last: dict[tuple[int, bytes], bytes | None] = {}
     again: list[bytes] = []
-    for key, value in changes:
+    for partition, key, value in changes:
         if key is None or key.startswith(exempt):
             continue
-        if key in last and last[key] == value:
+        if (partition, key) in last and last[partition, key] == value:
             again.append(key)
-        last[key] = value
+        last[partition, key] = value
     return again
