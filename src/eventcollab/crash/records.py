@@ -47,15 +47,10 @@ async def tracked(bootstrap: str, changelog: str, partitions: int) -> dict[str, 
     return statuses
 
 
-async def end_offsets(bootstrap: str, topics: list[str], partitions: int) -> Offsets:
+async def end_offsets(consumer: AIOKafkaConsumer, topics: list[str], partitions: int) -> Offsets:
     """Where each partition of `topics` ends now: the next record goes there."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for topic in topics for p in range(partitions)]
-        ends = await consumer.end_offsets(tps)
-    finally:
-        await consumer.stop()
+    tps = [TopicPartition(topic, p) for topic in topics for p in range(partitions)]
+    ends = await consumer.end_offsets(tps)
     return {topic: [ends[TopicPartition(topic, p)] for p in range(partitions)] for topic in topics}
 
 
