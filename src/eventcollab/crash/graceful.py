@@ -79,27 +79,27 @@ async def checked(run: Run, states: dict[str, Any]) -> None:
         by_topic[record.topic].append(record)
     logs = set(changelogs(run))
     for name in case.ends:
-        records, shown = by_topic[name], short(run, name)
+        records, named = by_topic[name], shown(run, name)
         if name in logs:
-            case.changelogs[shown] = len(records)
+            case.changelogs[named] = len(records)
             again = written_again(
                 ((r.partition, r.key, r.value) for r in records), UNCHANGED_ALLOWED
             )
             if again:
-                case.written_again[shown] = [key.decode() for key in again]
+                case.written_again[named] = [key.decode() for key in again]
         else:
-            case.records[shown] = len(records)
+            case.records[named] = len(records)
             # The load's own retried writes may land twice: not a unit done again.
             twice = set(published_twice(ids_of(run, name, records))) - run.load.retried
             if twice:
-                case.twice[shown] = sorted(twice)
+                case.twice[named] = sorted(twice)
     placed = placed_in(by_topic[run.topics.orders])
     case.orders = len(placed)
     case.concluded = sum(states.get(cid, {}).get("status") in TERMINAL for cid in placed)
     judged(run.report, case)
 
 
-def short(run: Run, topic: str) -> str:
+def shown(run: Run, topic: str) -> str:
     """The topic's name without the run's prefix, and a changelog's without its app id."""
     return topic.removeprefix(run.settings.topic_prefix).removeprefix(f"{run.settings.app_id}-")
 

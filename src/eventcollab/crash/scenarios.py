@@ -21,7 +21,7 @@ WAITING_AT_SHIPPING = 10  # enough workflows seen waiting at shipping to stop lo
 
 
 async def short(run: Run) -> None:
-    await graceful.restarts(run, ("all", "all"))
+    await graceful.restarts(run, ("all", "all"))  # first: judged on a log no kill has touched
     first = await at_random(run, "all")
     await run.kill_soon_after_ready("all", first)
     await run.fleet.settle()
@@ -59,6 +59,7 @@ async def one_service_per_worker(run: Run) -> None:
     for service in SERVICES:
         run.fleet.add(service)
     await run.fleet.start(*SERVICES, reason="one service per worker")
+    # Once every group has caught up after the kills before, and before the kills after.
     await graceful.restarts(run, SERVICES)
     for label in ("payments", "inventory"):
         await at_random(run, label)
