@@ -1,4 +1,5 @@
-"""The short crash suite as CI runs it: own broker, kill -9 twice, a broker restart, an audit."""
+"""The short crash suite as CI runs it: own broker, two graceful restarts, kill -9 twice, a broker
+restart, an audit."""
 
 import json
 import subprocess
@@ -35,4 +36,10 @@ def test_the_short_crash_suite_loses_no_workflow_and_doubles_no_effect(tmp_path:
     assert sum(run["outcomes"].values()) == run["placed"]["total"]
     assert run["placed"]["total"] == run["seen_by_tracker"]
     assert run["audit"]["exit_code"] == 0 and run["audit"]["report"]["anomalies"] == []
-    assert {fault["kind"] for fault in run["faults"]} == {"kill-9", "broker-stop"}
+    assert {fault["kind"] for fault in run["faults"]} == {"sigterm", "kill-9", "broker-stop"}
+    # The graceful restarts, judged over their own records: nothing redone, nothing lost.
+    graceful = run["graceful"]
+    assert [stop["code"] for stop in graceful["stops"]] == [0, 0]
+    assert graceful["twice"] == {} and graceful["written_again"] == {}
+    assert sum(graceful["records"].values()) > 0 and sum(graceful["changelogs"].values()) > 0
+    assert graceful["orders"] > 0 and graceful["concluded"] == graceful["orders"]

@@ -20,8 +20,9 @@ FULL_WORKFLOWS = 2000
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="crash-suite",
-        description="Workers and a private broker, orders at a steady rate, kill -9, broker and "
-        "service outages; then proves that nothing was lost and nothing doubled.",
+        description="Workers and a private broker, orders at a steady rate, graceful restarts, "
+        "kill -9, broker and service outages; then proves that nothing was lost and nothing "
+        "doubled, and that the graceful restarts redid nothing.",
     )
     parser.add_argument("--short", action="store_true", help="the CI suite: all-in-one worker only")
     parser.add_argument(

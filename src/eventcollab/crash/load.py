@@ -48,6 +48,7 @@ class Load:
     seed: int
     placed: list[Placement] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)  # tags of POSTs that got no answer
+    retried: set[str] = field(default_factory=set)  # event ids of the direct writes sent again
     counts: Counter[str] = field(default_factory=Counter)
     pending: set[asyncio.Task[None]] = field(default_factory=set)
     running: bool = False
@@ -149,6 +150,7 @@ class Load:
             except KafkaError as error:
                 # A retried write that lands twice is the same event twice: a duplicate by id.
                 self.counts[f"direct_retry_{type(error).__name__}"] += 1
+                self.retried.add(str(placed.event_id))
                 await asyncio.sleep(RETRY_SECONDS)
 
     def tally(self) -> dict[str, int]:

@@ -29,6 +29,34 @@ class Recovery:
 
 
 @dataclass
+class Stop:
+    """A SIGTERM: how long the worker took to exit, and its exit code (None: it had to be
+    killed after 30 s)."""
+
+    worker: str
+    seconds: float
+    code: int | None
+
+
+@dataclass
+class GracefulCase:
+    """Workers restarted by SIGTERM only, one after another, under load; judged over the
+    records written meanwhile: from the topics' end offsets at its start to those at its end."""
+
+    began_s: float = 0.0
+    ended_s: float = 0.0
+    stops: list[Stop] = field(default_factory=list)
+    starts: dict[str, list[int]] = field(default_factory=dict)  # topic: offset per partition
+    ends: dict[str, list[int]] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)  # topic of events or commands: records
+    changelogs: dict[str, int] = field(default_factory=dict)  # changelog: records
+    twice: dict[str, list[str]] = field(default_factory=dict)  # topic: ids published twice
+    written_again: dict[str, list[str]] = field(default_factory=dict)  # changelog: keys
+    orders: int = 0  # OrderPlaced within the case
+    concluded: int = 0  # of those, terminal at the end of the run
+
+
+@dataclass
 class Check:
     name: str
     ok: bool
@@ -56,6 +84,7 @@ class RunReport:
     tracebacks: list[str] = field(default_factory=list)
     exits: list[dict[str, Any]] = field(default_factory=list)
     observations: dict[str, Any] = field(default_factory=dict)
+    graceful: GracefulCase | None = None
     checks: list[Check] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -118,6 +147,7 @@ def summary(report: RunReport) -> str:
             f"{seconds(r.drained_s):>8}  {r.reason}{'; ' + r.drain_note if r.drain_note else ''}"
             for r in report.recoveries
         ),
+        *graceful_lines(report.graceful),
         f"audit      {report.audit.get('result', 'not run')}",
         "retries    "
         + (", ".join(f"{k} {v}" for k, v in report.retries.items() if v) or "none")
@@ -127,6 +157,21 @@ def summary(report: RunReport) -> str:
         *(f"  ERROR {e}" for e in report.errors),
     ]
     return "\n".join(lines)
+
+
+def graceful_lines(case: GracefulCase | None) -> list[str]:
+    if case is None or not case.stops:
+        return ["graceful   not run"]
+    stops = ", ".join(f"{s.worker} {seconds(s.seconds)} (exit {s.code})" for s in case.stops)
+    twice = sum(len(ids) for ids in case.twice.values())
+    again = sum(len(keys) for keys in case.written_again.values())
+    return [
+        f"graceful   {len(case.stops)} restarts by SIGTERM from {case.began_s:.1f} s to "
+        f"{case.ended_s:.1f} s; stops {stops}",
+        f"           {sum(case.records.values())} events and commands, {twice} published twice; "
+        f"{sum(case.changelogs.values())} changelog records, {again} written again; "
+        f"orders placed {case.orders}, concluded {case.concluded}",
+    ]
 
 
 def write(path: Path, reports: list[RunReport]) -> None:

@@ -4,12 +4,13 @@ import asyncio
 import time
 from collections import Counter
 
+from eventcollab.crash import graceful
 from eventcollab.crash.report import Clock, Recovery, say
 from eventcollab.crash.run import Run
 from eventcollab.settings import SERVICES
 
-SHORT_FAULTS = {"kill-9": 2, "broker-stop": 1}
-FULL_FAULTS = {"kill-9": 5, "sigterm": 3, "broker-stop": 1, "service-stop": 1}
+SHORT_FAULTS = {"sigterm": 2, "kill-9": 2, "broker-stop": 1}
+FULL_FAULTS = {"sigterm": 8, "kill-9": 5, "broker-stop": 1, "service-stop": 1}
 SHIPPING_SECONDS = 60.0
 WAITING_AT_SHIPPING = 10  # enough workflows seen waiting at shipping to stop looking
 
@@ -20,6 +21,7 @@ WAITING_AT_SHIPPING = 10  # enough workflows seen waiting at shipping to stop lo
 
 
 async def short(run: Run) -> None:
+    await graceful.restarts(run, ("all", "all"))  # first: judged on a log no kill has touched
     first = await at_random(run, "all")
     await run.kill_soon_after_ready("all", first)
     await run.fleet.settle()
@@ -57,7 +59,8 @@ async def one_service_per_worker(run: Run) -> None:
     for service in SERVICES:
         run.fleet.add(service)
     await run.fleet.start(*SERVICES, reason="one service per worker")
-    await run.fleet.settle()
+    # Once every group has caught up after the kills before, and before the kills after.
+    await graceful.restarts(run, SERVICES)
     for label in ("payments", "inventory"):
         await at_random(run, label)
         await run.fleet.settle()

@@ -5,7 +5,7 @@ import shutil
 import time
 import traceback
 
-from eventcollab.crash import closing, flow, scenarios, verify
+from eventcollab.crash import closing, flow, graceful, scenarios, verify
 from eventcollab.crash.report import Clock, RunReport, say
 from eventcollab.crash.run import Options, Run
 
@@ -58,6 +58,7 @@ async def checks(run: Run) -> None:
     await verify.caught_up(run)
     await verify.tracker_holds(run, placed)
     await verify.stock_exact(run, states)
+    await graceful.checked(run, states)
     verify.faults_as_planned(run, run.report)
     verify.shipping_waited(run, states)
     await flow.matches_the_log(run)
