@@ -9,9 +9,20 @@ FEWEST_WINDOWS = 30
 LONGEST_WINDOW_S = 30.0
 SHORTEST_WINDOW_S = 2.0
 # Finished workflows start leaving within the first tenth of the run: a retention of a
-# twentieth, plus a check at most a sixth of that later.
-RETENTION_SHARE = 20
+# twelfth, plus a check at most a sixth of that later. Never under a minute: a worker further
+# behind its inputs than the retention passes over the events of workflows it still runs (their
+# entries may have left), and the step deadlines (below) shrink with it.
+RETENTION_SHARE = 12
+SHORTEST_RETENTION_S = 60.0
 CHECKS_PER_RETENTION = 6
+# The workers take a retention only if it is longer than twice the step deadlines together (a
+# workflow must not lose its state while it can still run): these shares of the retention keep
+# it 10 % above that.
+DEADLINE_SHARES = {
+    "EVENTCOLLAB_DEADLINE_AUTHORIZE_SECONDS": ("deadline_authorize_seconds", 0.10),
+    "EVENTCOLLAB_DEADLINE_RESERVE_SECONDS": ("deadline_reserve_seconds", 0.10),
+    "EVENTCOLLAB_DEADLINE_SCHEDULE_SECONDS": ("deadline_schedule_seconds", 0.25),
+}
 
 
 def retention_known() -> bool:
@@ -33,7 +44,18 @@ def default_sample_seconds(minutes: float) -> float:
 
 
 def default_retention_minutes(minutes: float) -> float:
-    return minutes / RETENTION_SHARE
+    return max(minutes / RETENTION_SHARE, SHORTEST_RETENTION_S / 60)
+
+
+def deadlines(retention_s: float) -> dict[str, str]:
+    """Step deadlines the workers accept beside this retention: their defaults if they fit,
+    else shares of the retention."""
+    defaults = {
+        name: Settings.model_fields[field].default for name, (field, _) in DEADLINE_SHARES.items()
+    }
+    if 2 * sum(defaults.values()) < retention_s:
+        return {}
+    return {name: f"{retention_s * share:.3g}" for name, (_, share) in DEADLINE_SHARES.items()}
 
 
 def default_check_seconds(retention_minutes: float) -> float:
@@ -69,22 +91,33 @@ class Plan:
         return int(self.rate * self.seconds * 1.2) + 100
 
     def worker_settings(self) -> dict[str, str]:
-        """The retention of finished workflows and their records, for every worker."""
+        """The retention of finished workflows and their records, for every worker, and the
+        step deadlines it needs. Workers without a retention setting ignore it (an unknown
+        EVENTCOLLAB_ variable), and then keep their deadlines too."""
         if self.retention_minutes <= 0:
             return {}
-        return {
+        retention = {
             "EVENTCOLLAB_STATE_RETENTION_HOURS": f"{self.retention_minutes / 60:.6g}",
             "EVENTCOLLAB_STATE_RETENTION_CHECK_SECONDS": f"{self.retention_check_seconds:g}",
         }
+        if not retention_known():
+            return retention
+        return retention | deadlines(self.retention_minutes * 60)
 
     def described(self) -> str:
         shape = "one worker per service" if self.per_service else "the all-in-one worker"
         if self.retention_minutes <= 0:
             kept = "finished state kept as the workers' defaults say"
         elif retention_known():
+            shortened = list(deadlines(self.retention_minutes * 60).values())
+            steps = (
+                f"; deadlines to authorize, reserve and schedule {', '.join(shortened)} s"
+                if shortened
+                else ""
+            )
             kept = (
                 f"finished state kept {duration(self.retention_minutes)} "
-                f"(checked every {self.retention_check_seconds:g} s)"
+                f"(checked every {self.retention_check_seconds:g} s{steps})"
             )
         else:
             kept = "finished state kept for good (the workers have no retention setting)"
