@@ -29,7 +29,7 @@ def test_an_outcome_seen_again_counts_once_and_a_different_one_is_a_conflict() -
 
     assert ends.outcome == {"a": "rejected"}
     assert ends.finishes == [(40, 40)]
-    assert (ends.repeated, ends.conflicting) == (1, {"a"})
+    assert (ends.repeated, ends.conflicting) == (1, {"a": ["rejected", "cancelled"]})
     assert ends.placed_at == {}
 
 

@@ -51,3 +51,25 @@ def test_a_worker_that_did_not_answer_is_named_and_no_tracker_means_no_workflow_
     assert scrape.silent == ("tracker",)
     assert scrape.workflows is None
     assert scrape.table_keys == {"payments": 8}
+
+
+def test_what_left_past_the_retention_is_summed_whichever_name_its_table_counts_it_by() -> None:
+    tracker = """\
+# TYPE eventcollab_entries_removed counter
+eventcollab_entries_removed_total{processor="tracker"} 40.0
+# TYPE eventcollab_records_passed_over counter
+eventcollab_records_passed_over_total{processor="tracker"} 1.0
+# TYPE eventcollab_workflows_retired gauge
+eventcollab_workflows_retired{outcome="completed"} 9.0
+eventcollab_workflows_retired{outcome="cancelled"} 1.0
+"""
+    payments = """\
+# TYPE eventcollab_table_entries_removed counter
+eventcollab_table_entries_removed_total{processor="payments"} 12.0
+"""
+
+    scrape = scrape_of({"tracker": tracker, "payments": payments})
+
+    assert scrape.removed == {"tracker": 40, "payments": 12}
+    assert scrape.passed_over == {"tracker": 1}
+    assert scrape.retired == 10

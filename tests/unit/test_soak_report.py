@@ -20,6 +20,7 @@ def tally(**changes: Any) -> Tally:
         lost=0,
         lost_sample=[],
         conflicting=0,
+        conflicting_sample=[],
         repeated_outcomes=0,
         undecodable=0,
         load_counts={"http_503": 2},  # refused POSTs fell back to direct writes: no failure
@@ -41,7 +42,7 @@ def test_a_run_that_lost_nothing_and_stopped_cleanly_has_no_failure() -> None:
 
 def test_a_lost_order_a_double_outcome_or_a_failed_placement_is_a_failure() -> None:
     lost = tally(lost=2, lost_sample=["a", "b"], ended=8)
-    twice = tally(conflicting=1)
+    twice = tally(conflicting=1, conflicting_sample=["a: completed, cancelled"])
     failed = tally(load_counts={"placement_errors": 1})
     late = tally(unacknowledged=3)
 

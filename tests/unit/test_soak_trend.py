@@ -24,6 +24,9 @@ def window(number: int, keys: int, p99: float | None = 100.0, rss: float = 100.0
         table_keys_total=keys,
         workflows=None,
         lag=0,
+        retired=None,
+        removed=0,
+        passed_over=0,
     )
 
 

@@ -26,7 +26,8 @@ class Ends:
     outcome: dict[str, str] = field(default_factory=dict)  # the first outcome of each
     finishes: list[tuple[int, int]] = field(default_factory=list)  # (ended at, took) in ms
     repeated: int = 0  # an outcome seen again, the same: a record sent again, harmless
-    conflicting: set[str] = field(default_factory=set)  # two different outcomes: a fault
+    # Two different outcomes, a fault: every outcome each such workflow had, in order.
+    conflicting: dict[str, list[str]] = field(default_factory=dict)
     undecodable: int = 0  # records on `orders` that are no event (none is expected)
 
     def see(self, event_type: str, correlation_id: str, at_ms: int) -> None:
@@ -43,7 +44,7 @@ class Ends:
             if first == outcome:
                 self.repeated += 1
             else:
-                self.conflicting.add(correlation_id)
+                self.conflicting.setdefault(correlation_id, [first]).append(outcome)
             return
         self.outcome[correlation_id] = outcome
         began = self.placed_at.pop(correlation_id, None)

@@ -11,6 +11,13 @@ from eventcollab.crash.processes import Worker
 from eventcollab.soak.windows import Sample, Scrape, Usage
 
 SCRAPE_SECONDS = 15.0
+# Summed per processor over partitions and workers.
+PER_PROCESSOR = {
+    "eventcollab_consumer_lag": "lag",
+    "eventcollab_records_passed_over_total": "passed_over",
+}
+# The tracker's own counts, over its statuses or outcomes.
+TRACKER = {"eventcollab_workflows": "workflows", "eventcollab_workflows_retired": "retired"}
 
 
 def table_of(labels: dict[str, str]) -> str:
@@ -23,19 +30,37 @@ def table_of(labels: dict[str, str]) -> str:
 def scrape_of(texts: dict[str, str | None]) -> Scrape:
     """The workers' /metrics answers (None: no answer), summed per table and per processor."""
     keys: Counter[str] = Counter()
-    lag: Counter[str] = Counter()
-    workflows: int | None = None
+    per_processor: dict[str, Counter[str]] = {
+        kind: Counter() for kind in ("lag", "passed_over", "removed")
+    }
+    tracker: dict[str, int] = {}
     for text in texts.values():
         for family in text_string_to_metric_families(text or ""):
             for sample in family.samples:
-                if sample.name == "eventcollab_table_keys":
-                    keys[table_of(sample.labels)] += int(sample.value)
-                elif sample.name == "eventcollab_consumer_lag":
-                    lag[sample.labels["processor"]] += int(sample.value)
-                elif sample.name == "eventcollab_workflows":
-                    workflows = (workflows or 0) + int(sample.value)
-    silent = tuple(sorted(name for name, text in texts.items() if text is None))
-    return Scrape(table_keys=dict(keys), lag=dict(lag), workflows=workflows, silent=silent)
+                name, value = sample.name, int(sample.value)
+                if name == "eventcollab_table_keys":
+                    keys[table_of(sample.labels)] += value
+                elif (kind := kind_of(name)) is not None:
+                    per_processor[kind][sample.labels.get("processor", "?")] += value
+                elif name in TRACKER:
+                    tracker[TRACKER[name]] = tracker.get(TRACKER[name], 0) + value
+    return Scrape(
+        table_keys=dict(keys),
+        lag=dict(per_processor["lag"]),
+        workflows=tracker.get("workflows"),
+        retired=tracker.get("retired"),
+        removed=dict(per_processor["removed"]),
+        passed_over=dict(per_processor["passed_over"]),
+        silent=tuple(sorted(name for name, text in texts.items() if text is None)),
+    )
+
+
+def kind_of(name: str) -> str | None:
+    # The entries removed are `eventcollab_entries_removed_total` for the tracker and
+    # `eventcollab_table_entries_removed_total` for the services' tables: either counts.
+    if name.endswith("entries_removed_total"):
+        return "removed"
+    return PER_PROCESSOR.get(name)
 
 
 def usage(worker: Worker) -> Usage | None:

@@ -60,13 +60,21 @@ def headline(report: SoakReport) -> list[str]:
         for w in report.workers
     )
     verdict = "no failure" if report.ok else "FAILED: " + "; ".join(report.failures)
+    last = report.windows[-1] if report.windows else None
+    retention = (
+        f"By the last window {number(last.retired)} finished workflows had left the tracker, "
+        f"{number(last.removed)} table entries were removed, and {number(last.passed_over)} "
+        "records came after their entry had left and were passed over."
+        if last is not None and last.retired is not None
+        else "The workers keep no retention figures (no workflow leaves its table)."
+    )
     return [
         f"**{number(t.placed)} orders placed** ({number(t.via_http)} through `POST /orders`, "
         f"{number(t.via_direct)} written straight to `orders`) in {number(report.load_s)} s; "
         f"**{number(t.ended)} ended** ({outcomes}), **{number(t.lost)} lost**. "
         f"Every workflow, OrderPlaced to its outcome: p50 {number(t.p50_ms)} ms, "
         f"p99 {number(t.p99_ms)} ms, max {number(t.max_ms)} ms; the last one ended "
-        f"{number(t.drain_s, 1)} s after the load stopped.",
+        f"{number(t.drain_s, 1)} s after the load stopped. {retention}",
         "",
         f"{stops[0].upper()}{stops[1:]}. Result: {verdict}.",
     ]
@@ -88,7 +96,8 @@ def window_table(windows: list[Window]) -> list[str]:
     tables = sorted({name for w in windows for name in w.table_keys})
     rss = [f"RSS MiB {name}" for name in workers] + (["RSS MiB total"] if len(workers) > 1 else [])
     head = ["window", "end", "placed", "ended", "p50 ms", "p99 ms", "max ms", *rss, "CPU cores"]
-    head += [f"keys {name}" for name in tables] + ["keys total", "tracker workflows", "lag"]
+    head += [f"keys {name}" for name in tables] + ["keys total", "workflows counted", "lag"]
+    head += ["retired", "removed", "passed over"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---:|" * len(head)]
     for w in windows:
         row = [str(w.number), clock(w.end_s), number(w.placed), number(w.finished)]
@@ -98,6 +107,7 @@ def window_table(windows: list[Window]) -> list[str]:
         row.append(number(sum(w.cores.values()), 2) if w.cores else "-")
         row += [number(w.table_keys.get(name)) for name in tables]
         row += [number(w.table_keys_total), number(w.workflows), number(w.lag)]
+        row += [number(w.retired), number(w.removed), number(w.passed_over)]
         lines.append("| " + " | ".join(row) + " |")
     return lines
 
@@ -118,6 +128,10 @@ def markdown(report: SoakReport) -> str:
         "Means over the first and the last third of the windows, and the slope of a straight line "
         "fitted to every window (and to the last two thirds, after the tables first filled). "
         "Table keys are RocksDB's estimate (`eventcollab_table_keys`, summed over partitions); "
+        "workflows counted, the tracker's own count by status (`eventcollab_workflows`); "
+        "retired (finished workflows gone from the tracker's table), removed (table entries) "
+        "and passed over (records that came after their entry had left), since the workers "
+        "started; "
         "latency is of the workflows that ended in each window; RSS is each worker's resident "
         "memory at the window's end.",
         "",

@@ -73,7 +73,7 @@ def figures(windows: list[Window]) -> list[tuple[str, Figure]]:
         found += [(f"RSS, MiB, {name}", by_worker(name)) for name in workers]
     found.append(("table keys, every table", lambda w: w.table_keys_total))
     found += [(f"table keys, {name}", by_table(name)) for name in tables]
-    found.append(("workflows held by the tracker", lambda w: w.workflows))
+    found.append(("workflows counted by the tracker", lambda w: w.workflows))
     found.append(("latency p50, ms", lambda w: w.p50_ms))
     found.append(("latency p99, ms", lambda w: w.p99_ms))
     return found

@@ -22,6 +22,7 @@ class Tally(Frozen):
     lost: int  # placed and never ended
     lost_sample: list[str]
     conflicting: int  # workflows with two different outcomes
+    conflicting_sample: list[str]  # "<correlation id>: <each outcome, in order>"
     repeated_outcomes: int  # an outcome record seen twice, the same
     undecodable: int
     # The load's attempts that went otherwise than planned: failed placements, HTTP answers
@@ -47,7 +48,10 @@ def failures_of(tally: Tally, workers: list[WorkerEnd], log_failures: list[str])
     if tally.lost:
         found.append(f"{tally.lost} orders placed never ended: {', '.join(tally.lost_sample)}")
     if tally.conflicting:
-        found.append(f"{tally.conflicting} workflows ended twice, differently")
+        found.append(
+            f"{tally.conflicting} workflows ended twice, differently: "
+            + "; ".join(tally.conflicting_sample)
+        )
     failed = {k: n for k, n in tally.load_counts.items() if k in PLACEMENT_FAILURES}
     if failed or tally.unacknowledged:
         found.append(f"placements failed {failed}, unacknowledged {tally.unacknowledged}")
@@ -93,6 +97,10 @@ def tally(load: Load, ends: Ends, placed: set[str], left: int, stopped_wall: flo
         lost=len(lost),
         lost_sample=lost[:LOST_SHOWN],
         conflicting=len(ends.conflicting),
+        conflicting_sample=[
+            f"{cid}: {', '.join(outcomes)}"
+            for cid, outcomes in sorted(ends.conflicting.items())[:LOST_SHOWN]
+        ],
         repeated_outcomes=ends.repeated,
         undecodable=ends.undecodable,
         load_counts=dict(load.counts),

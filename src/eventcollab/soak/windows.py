@@ -23,7 +23,11 @@ class Scrape(Frozen):
 
     table_keys: dict[str, int] = {}  # per table, over its partitions (RocksDB's estimate)
     lag: dict[str, int] = {}  # per processor, over its partitions
-    workflows: int | None = None  # held by the tracker, whatever their status
+    workflows: int | None = None  # counted by the tracker (eventcollab_workflows), any status
+    # Since each worker started, where the workers keep finished state for a retention period:
+    retired: int | None = None  # finished workflows that left the tracker's table
+    removed: dict[str, int] = {}  # table entries removed, per processor
+    passed_over: dict[str, int] = {}  # records that came after their entry had left
     silent: tuple[str, ...] = ()  # workers that did not answer
 
 
@@ -50,6 +54,9 @@ class Window(Frozen):
     table_keys_total: int
     workflows: int | None
     lag: int  # records not yet stored, every processor, at the window's end
+    retired: int | None  # these three: so far, at the window's end
+    removed: int
+    passed_over: int
 
 
 Finish = tuple[float, float]  # (ended at, seconds since the load started; took, ms)
@@ -91,6 +98,9 @@ def window(number: int, before: Sample, sample: Sample, took: list[float]) -> Wi
         table_keys_total=sum(keys.values()),
         workflows=sample.scrape.workflows,
         lag=sum(sample.scrape.lag.values()),
+        retired=sample.scrape.retired,
+        removed=sum(sample.scrape.removed.values()),
+        passed_over=sum(sample.scrape.passed_over.values()),
     )
 
 
