@@ -1,5 +1,6 @@
 """latest.png: memory, table keys and latency of a soak run over time (matplotlib, Agg)."""
 
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -35,7 +36,7 @@ def draw(report: SoakReport, path: Path) -> Path:
         rss["every worker"] = [w.rss_total_mib for w in windows]
     plot(memory, windows, rss)
     memory.set_ylabel("RSS, MiB")
-    memory.set_title(report.described, fontsize=9)
+    memory.set_title("\n".join(textwrap.wrap(report.described, 110)), fontsize=9)
     sizes: dict[str, list[float | None]] = {
         name: [_float(w.table_keys.get(name)) for w in windows] for name in tables
     }
