@@ -1,4 +1,4 @@
-"""CPU seconds and peak RSS of process sessions, read from /proc (Linux only)."""
+"""CPU seconds and RSS (now and at its peak) of process sessions, read from /proc (Linux only)."""
 
 import os
 from pathlib import Path
@@ -35,13 +35,22 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / TICKS
 
 
-def peak_rss_mib(pids: list[int]) -> float:
-    """The sum of each process's high-water mark of resident memory (VmHWM)."""
+def status_mib(pids: list[int], field: str) -> float:
     total_kib = 0
     for pid in pids:
         try:
             lines = Path(f"/proc/{pid}/status").read_text().splitlines()
         except OSError:
             continue
-        total_kib += sum(int(line.split()[1]) for line in lines if line.startswith("VmHWM:"))
+        total_kib += sum(int(line.split()[1]) for line in lines if line.startswith(field))
     return total_kib / 1024
+
+
+def peak_rss_mib(pids: list[int]) -> float:
+    """The sum of each process's high-water mark of resident memory (VmHWM)."""
+    return status_mib(pids, "VmHWM:")
+
+
+def rss_mib(pids: list[int]) -> float:
+    """The sum of each process's resident memory now (VmRSS)."""
+    return status_mib(pids, "VmRSS:")

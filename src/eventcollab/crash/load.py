@@ -46,6 +46,7 @@ class Load:
     catalog: Catalog
     orders_url: Callable[[], str | None]  # a ready orders worker, or None
     seed: int
+    prefix: str = "crash"  # of every tag, so that each tool's customers are told apart
     placed: list[Placement] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)  # tags of POSTs that got no answer
     retried: set[str] = field(default_factory=set)  # event ids of the direct writes sent again
@@ -101,7 +102,7 @@ class Load:
 
     async def place_order(self, sequence: int) -> None:
         lines = self.catalog.order(self.chance)
-        tag = f"crash-{sequence:07d}"
+        tag = f"{self.prefix}-{sequence:07d}"
         url = self.orders_url() if sequence % 2 == 0 else None
         if url is not None:
             correlation_id = await self.post(url, tag, lines)
