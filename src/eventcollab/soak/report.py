@@ -127,7 +127,7 @@ def markdown(report: SoakReport) -> str:
         "",
         "Means over the first and the last third of the windows, and the slope of a straight line "
         "fitted to every window (and to the last two thirds, after the tables first filled). "
-        "Table keys are RocksDB's estimate (`eventcollab_table_keys`, summed over partitions); "
+        "Table keys are exact counts (`eventcollab_table_keys`, summed over partitions); "
         "workflows counted, the tracker's own count by status (`eventcollab_workflows`); "
         "retired (finished workflows gone from the tracker's table), removed (table entries) "
         "and passed over (records that came after their entry had left), since the workers "

@@ -21,7 +21,7 @@ class Usage(Frozen):
 class Scrape(Frozen):
     """What the workers' /metrics said, summed over the workers that answered."""
 
-    table_keys: dict[str, int] = {}  # per table, over its partitions (RocksDB's estimate)
+    table_keys: dict[str, int] = {}  # per table, over its partitions
     lag: dict[str, int] = {}  # per processor, over its partitions
     workflows: int | None = None  # counted by the tracker (eventcollab_workflows), any status
     # Since each worker started, where the workers keep finished state for a retention period:
