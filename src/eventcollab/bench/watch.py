@@ -10,28 +10,39 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 COMPLETED = b'"event_type":"OrderCompleted"'
 
 
-class Completions:
-    """Arrival time (monotonic, in this process) of each workflow's first OrderCompleted."""
+class TopicReader:
+    """A plain consumer (no group) on every partition of a topic, from its beginning, read by a
+    task of its own (`read`) from `start` until `stop`."""
 
     def __init__(self, bootstrap: str, topic: str, partitions: int) -> None:
         self.partitions = [TopicPartition(topic, number) for number in range(partitions)]
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
         )
-        self.arrived: dict[str, float] = {}
-        self.waiting: set[str] = set()
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.consumer.start()
         self.consumer.assign(self.partitions)
         await self.consumer.seek_to_beginning(*self.partitions)
-        self.task = asyncio.create_task(self.read(), name="completions")
+        self.task = asyncio.create_task(self.read(), name=type(self).__name__)
 
     async def stop(self) -> None:
         if self.task is not None:
             self.task.cancel()
         await self.consumer.stop()
+
+    async def read(self) -> None:
+        raise NotImplementedError
+
+
+class Completions(TopicReader):
+    """Arrival time (monotonic, in this process) of each workflow's first OrderCompleted."""
+
+    def __init__(self, bootstrap: str, topic: str, partitions: int) -> None:
+        super().__init__(bootstrap, topic, partitions)
+        self.arrived: dict[str, float] = {}
+        self.waiting: set[str] = set()
 
     async def read(self) -> None:
         while True:

@@ -5,11 +5,9 @@ timestamps (both written on this machine, by the producer that sent each): it ne
 the tracker, whose finished workflows leave their table after the retention period.
 """
 
-import asyncio
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
+from eventcollab.bench.watch import TopicReader
 from eventcollab.codec import decode_event, event_type_of
 
 OUTCOMES = {
@@ -63,27 +61,12 @@ def event_type(value: bytes) -> str | None:
         return None
 
 
-class EndsReader:
-    """A plain consumer (no group) on every partition of `orders`, from its beginning."""
+class EndsReader(TopicReader):
+    """The outcomes on every partition of `orders`, from its beginning."""
 
     def __init__(self, bootstrap: str, topic: str, partitions: int) -> None:
-        self.partitions = [TopicPartition(topic, number) for number in range(partitions)]
-        self.consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
-        )
+        super().__init__(bootstrap, topic, partitions)
         self.ends = Ends()
-        self.task: asyncio.Task[None] | None = None
-
-    async def start(self) -> None:
-        await self.consumer.start()
-        self.consumer.assign(self.partitions)
-        await self.consumer.seek_to_beginning(*self.partitions)
-        self.task = asyncio.create_task(self.read(), name="ends")
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-        await self.consumer.stop()
 
     async def read(self) -> None:
         while True:
