@@ -99,7 +99,15 @@ class ProcessorSpec:
 
 
 async def acknowledged(pending: Iterable[asyncio.Future[Any]]) -> list[Any]:
-    return list(await asyncio.gather(*pending))
+    """Every result once all are done, or the first failure. Every failure is retrieved: when a
+    request fails, aiokafka fails each of its batches, and a failure never retrieved is logged
+    with a traceback when its future is collected (the crash suite saw one after a broker
+    restart)."""
+    results = await asyncio.gather(*pending, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 class Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -277,7 +285,8 @@ class Processor(Service):
         sent = [await publish.send(producer, t, p, e) for (t, p), e in outputs.items()]
         before = self.pending
         changelog = await self.send_changelog(before.changes) if before is not None else {}
-        await acknowledged(future for batches in sent for future in batches)
+        # One wait for both: a failed request leaves no future of the other unretrieved.
+        await acknowledged([*(f for batches in sent for f in batches), *changelog.values()])
         if before is not None:
             self.pending = None
             self.keep(before, await self.reached(changelog, before.changes))
