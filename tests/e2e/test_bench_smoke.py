@@ -27,6 +27,9 @@ def test_the_smoke_benchmark_measures_every_contender(tmp_path: Path) -> None:
         assert result["failures"] == [], name
         assert result["saturation"]["workflows_per_s"] > 0, name
         assert result["saturation"]["cores"]["contender"] > 0, name
+        # Counted until the tracker had the burst: never sooner than the last completion.
+        saturation = result["saturation"]
+        assert saturation["recorded_seconds"] >= saturation["seconds"] > 0, name
         if name in SCALE_OUT:
             assert "latency" not in result, name  # throughput only
             continue

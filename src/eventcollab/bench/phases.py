@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventcollab.bench import hops, procstat
-from eventcollab.bench.contenders import ALL_IN_ONE, Contender
+from eventcollab.agents import tracker
+from eventcollab.bench import hops, procstat, tracked
+from eventcollab.bench.contenders import ALL_IN_ONE, RAW, Contender
 from eventcollab.bench.display import bar, say
 from eventcollab.bench.feed import Feeder, orders
 from eventcollab.bench.restore import restore_rate
@@ -65,10 +66,14 @@ class Session:
         own_cpu = time.process_time()  # the feeder and the completion reader
         began = await self.feeder.burst(batch)
         missing = await self.complete("saturation", keys)
+        done = [self.completions.arrived[k] for k in keys if k in self.completions.arrived]
+        recorded = await self.recorded(max(done)) if done else None
         cpu_after, broker_after = self.usage(broker)
         own_after = time.process_time()
-        done = [self.completions.arrived[k] for k in keys if k in self.completions.arrived]
         seconds = max(done) - began if done else 0.0
+        # Until the tracker had the burst too (None: it did not within the timeout); the CPU
+        # figures count its work up to then.
+        whole = max(seconds, recorded - began) if recorded is not None and done else None
         per_1000 = 1000 / max(1, len(done))
         return {
             "orders": len(keys),
@@ -76,17 +81,34 @@ class Session:
             "missing": missing,
             "seconds": round(seconds, 3),
             "workflows_per_s": round(len(done) / seconds, 1) if seconds else 0.0,
+            "recorded_seconds": round(whole, 3) if whole is not None else None,
+            "recorded_per_s": round(len(done) / whole, 1) if whole else None,
             "cpu_s": round(cpu_after - cpu, 2),
             "cpu_s_per_1000": round((cpu_after - cpu) * per_1000, 2),
             "broker_cpu_s_per_1000": round((broker_after - broker_cpu) * per_1000, 2),
             # Cores busy during the burst: where the limit is on a small machine.
             "cores": {
-                "contender": share(cpu_after - cpu, seconds),
-                "broker": share(broker_after - broker_cpu, seconds),
-                "bench": share(own_after - own_cpu, seconds),
+                "contender": share(cpu_after - cpu, whole or seconds),
+                "broker": share(broker_after - broker_cpu, whole or seconds),
+                "bench": share(own_after - own_cpu, whole or seconds),
             },
             "keys": keys,
         }
+
+    async def recorded(self, done_at: float) -> float | None:
+        """When the contender's status view had every event of the burst: for eventcollab when
+        its tracker did (see bench.tracked; None if not within the timeout); for the raw
+        pipeline, whose status map changes with each event it handles, at its last completion."""
+        contender = self.contender
+        if contender.name == RAW:
+            return done_at
+        settings = contender.settings
+        [spec] = tracker.processors(settings, contender.topics)
+        bootstrap = contender.broker_url.removeprefix("kafka://")
+        group, inputs = settings.group_of(spec.name), list(spec.inputs)
+        return await tracked.caught_up(
+            bootstrap, group, inputs, settings.partitions, self.plan.timeout
+        )
 
     async def latency(self, rate: float, seconds: float) -> dict[str, Any]:
         batch = orders(max(1, int(rate * seconds)), self.chance)
