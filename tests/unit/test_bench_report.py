@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from eventcollab.bench.phases import half_load
 from eventcollab.bench.report import markdown, ratios
 
 RAW, MINE = "raw aiokafka", "eventcollab all-in-one"
@@ -61,3 +62,8 @@ def test_the_report_lists_both_ratios_round_by_round() -> None:
 
     assert f"- round 1: {MINE} 0.700" in text and f"- round 1: {MINE} 0.350" in text
     assert f"- round 2: {MINE} 0.500" in text and f"- round 2: {MINE} 0.400" in text
+
+
+def test_the_half_load_is_half_of_what_the_tracker_keeps_up_with() -> None:
+    assert half_load({"workflows_per_s": 1200.0, "recorded_per_s": 700.0}) == 350.0
+    assert half_load({"workflows_per_s": 1200.0, "recorded_per_s": None}) == 600.0  # not caught up in time

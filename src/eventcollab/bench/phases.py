@@ -179,7 +179,7 @@ async def phases_of(
     keys = saturation.pop("keys")
     say(f"{contender.name}: {saturation['workflows_per_s']} workflows/s at saturation")
     if not contender.saturation_only:
-        await under_half_load(session, result, rate or saturation["workflows_per_s"] / 2, keys)
+        await under_half_load(session, result, rate or half_load(saturation), keys)
     result["peak_rss_mib"] = round(
         procstat.peak_rss_mib(procstat.session_pids(contender.sessions)), 1
     )
@@ -198,6 +198,13 @@ async def under_half_load(
     say(f"{contender.name}: p50/p99 {summary(result['latency'])} at {rate:.0f}/s")
     if contender.status_url is not None and plan.status_seconds > 0:
         result["status_query"] = await session.status(rate, keys)
+
+
+def half_load(saturation: dict[str, Any]) -> float:
+    """Half the rate the contender sustains with its status view keeping up: half of what its
+    services alone finished would be the whole of what its tracker can record."""
+    sustained = saturation.get("recorded_per_s") or saturation["workflows_per_s"]
+    return float(sustained) / 2
 
 
 def share(cpu_seconds: float, seconds: float) -> float:

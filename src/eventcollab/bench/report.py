@@ -89,7 +89,8 @@ def markdown(data: dict[str, Any]) -> str:
         f"Python {machine['python']}, Kafka {machine['kafka']} (single private broker).",
         f"Medians of {data['settings']['rounds']} rounds; saturation: "
         f"{data['settings']['orders']:,} orders written at once; latency at "
-        f"{cell(rate)} orders/s (half the all-in-one worker's first saturation).",
+        f"{cell(rate)} orders/s (half the all-in-one worker's first saturation, counted until "
+        "its tracker had recorded the burst).",
         "",
         *table(data),
         "",
