@@ -174,13 +174,17 @@ def marked_late(timeline: tuple[TimelineEntry, ...]) -> tuple[TimelineEntry, ...
     )
 
 
-def occurrence(entry: TimelineEntry) -> tuple[datetime, str, str]:
+def occurrence(entry: TimelineEntry) -> tuple[datetime, str, int]:
     # Ties (one decision publishing two events) are broken by type and id, so that the same
-    # events give the same timeline whatever order they are read in.
-    return entry.occurred_at, entry.event_type, str(entry.event_id)
+    # events give the same timeline whatever order they are read in. The id as a number orders
+    # as its text does (fixed-width hex), without making the text at every sort.
+    return entry.occurred_at, entry.event_type, entry.event_id.int
 
 
 def entry_for(event: Event, recorded_at: datetime | None = None) -> TimelineEntry:
+    # Read from the fields, not with getattr: on a pydantic model a missing attribute is an
+    # exception raised and caught, which cost two fifths of this function in the tracker.
+    fields = event.__dict__
     return TimelineEntry(
         event_type=event.event_type,
         producer=event.producer,
@@ -188,8 +192,8 @@ def entry_for(event: Event, recorded_at: datetime | None = None) -> TimelineEntr
         causation_id=event.causation_id,
         occurred_at=event.occurred_at,
         recorded_at=recorded_at,
-        reason=getattr(event, "reason", None),
-        timed_out=getattr(event, "timed_out", None),
+        reason=fields.get("reason"),
+        timed_out=fields.get("timed_out"),
     )
 
 
