@@ -66,4 +66,5 @@ def test_the_report_lists_both_ratios_round_by_round() -> None:
 
 def test_the_half_load_is_half_of_what_the_tracker_keeps_up_with() -> None:
     assert half_load({"workflows_per_s": 1200.0, "recorded_per_s": 700.0}) == 350.0
-    assert half_load({"workflows_per_s": 1200.0, "recorded_per_s": None}) == 600.0  # not caught up in time
+    # The tracker did not catch up within the timeout: the services' rate is all there is.
+    assert half_load({"workflows_per_s": 1200.0, "recorded_per_s": None}) == 600.0
