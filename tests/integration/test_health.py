@@ -172,31 +172,6 @@ async def test_not_alive_once_a_processors_loop_ended_without_a_stop(
     assert (status, body["processors"]["tracker"]["reason"]) == (503, "stopping")
 
 
-async def test_not_alive_once_a_processors_own_loop_stopped_beating(
-    worker: Any, client: TestClient[Any, Any]
-) -> None:
-    clock = Clock()
-    tracker = tracker_of(worker)
-    tracker.heartbeat = Heartbeat(30.0, clock)
-    assert (await probe(client, "/healthz"))[0] == 200  # not started: nothing to beat yet
-
-    tracker.running_in = asyncio.get_running_loop()
-    clock.now += 31.0
-    status, body = await probe(client, "/healthz")
-    assert status == 503
-    assert (
-        body["reason"]
-        == "processor tracker: its event loop last beat 31.0 s ago (stale after 30 s)"
-    )
-    assert body["heartbeat_age_seconds"] == pytest.approx(0, abs=5)  # the worker's loop is fine
-
-    tracker.heartbeat.beat()
-    assert (await probe(client, "/healthz"))[0] == 200
-    clock.now += 31.0
-    tracker.stopping = True  # a processor that stops stops beating on purpose
-    assert (await probe(client, "/healthz"))[0] == 200
-
-
 async def test_the_worker_loop_beats(worker: Any) -> None:
     clock = Clock()
     heartbeat = Heartbeat(30.0, clock)

@@ -1,8 +1,7 @@
-"""Whether a worker is alive (its event loops turn) and ready (every processor serving).
+"""Whether a worker is alive (its event loop turns) and ready (every processor serving).
 
 Both are asked from the web server's thread, which keeps answering when the worker's own event
-loop, or a processor's (each runs on a loop of its own, see runtime.threads), is stuck: so each
-loop proves it is alive by beating, and a beat too old means it is not.
+loop is stuck: so the loop proves it is alive by beating, and a beat too old means it is not.
 """
 
 import asyncio
@@ -15,7 +14,7 @@ BEAT_SECONDS = 1.0
 
 
 class Heartbeat:
-    """The last time an event loop ran `beating`; the monotonic clock can be given."""
+    """The last time the worker's event loop ran `beating`; the monotonic clock can be given."""
 
     def __init__(self, stale_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.stale_seconds = stale_seconds
@@ -49,7 +48,6 @@ class Serving(Protocol):
     ready: asyncio.Event
     running_in: asyncio.AbstractEventLoop | None
     loop_task: "asyncio.Task[None] | None"
-    heartbeat: Heartbeat  # beaten by the processor's own event loop
 
 
 def not_alive(heartbeat: Heartbeat, processors: Mapping[str, Serving]) -> str | None:
@@ -63,12 +61,6 @@ def not_alive(heartbeat: Heartbeat, processors: Mapping[str, Serving]) -> str | 
         task = processor.loop_task
         if task is not None and task.done() and not processor.stopping:
             return f"processor {name}: its loop ended"
-        beat = processor.heartbeat
-        if processor.running_in is not None and beat.stale and not processor.stopping:
-            return (
-                f"processor {name}: its event loop last beat {beat.age:.1f} s ago "
-                f"(stale after {beat.stale_seconds:g} s)"
-            )
     return None
 
 

@@ -51,7 +51,6 @@ from eventcollab.logs import HANDLING
 from eventcollab.retention import horizon
 from eventcollab.runtime import publish
 from eventcollab.runtime.failures import Counts, Failures
-from eventcollab.runtime.health import Heartbeat
 from eventcollab.runtime.kafka import new_consumer, partition_for
 from eventcollab.runtime.locate import Owners, locating_assignor
 from eventcollab.runtime.metrics import UnitTimes
@@ -160,9 +159,6 @@ class Processor(Service):
         self.counts = Counts()  # replaced whole: the web server's thread reads it
         self.unit_times = UnitTimes()  # of the units that took records (runtime.metrics)
         self.committed: dict[TopicPartition, int] = {}  # the offsets last committed
-        # Beaten by the processor's own event loop (runtime.threads): /healthz reads it.
-        self.heartbeat = Heartbeat(settings.health_stale_seconds)
-        self.beating: asyncio.Task[None] | None = None
 
     @property
     def changelog(self) -> str | None:
@@ -174,8 +170,6 @@ class Processor(Service):
 
     async def on_start(self) -> None:
         self.running_in = asyncio.get_running_loop()
-        self.heartbeat.beat()
-        self.beating = asyncio.create_task(self.heartbeat.beating(), name=f"beating-{self}")
         # The client id names the worker, so the group's members show who runs the processor.
         client_id = f"{self.settings.worker_id}/{self.spec.name}"
         assignor = locating_assignor(self.url, self.learn_owners)
@@ -202,8 +196,6 @@ class Processor(Service):
         await self.restorer.stop()
         if self.store is not None:
             self.store.close()
-        if self.beating is not None:
-            self.beating.cancel()
 
     async def run(self) -> None:
         while not self.stopping:

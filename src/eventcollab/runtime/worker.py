@@ -1,5 +1,4 @@
-"""The processors of one worker, each with its own producer and its own event loop in a thread
-of its own (runtime.threads), started and stopped in order."""
+"""The processors of one worker, each with its own producer, started and stopped in order."""
 
 import asyncio
 import gc
@@ -10,11 +9,9 @@ from mode import Service
 from eventcollab.runtime.health import Heartbeat
 from eventcollab.runtime.kafka import declare_topics, new_producer
 from eventcollab.runtime.processor import Processor, ProcessorSpec
-from eventcollab.runtime.threads import LoopThread
 from eventcollab.settings import Settings
 
 READY = "eventcollab ready:"
-READY_POLL_SECONDS = 0.05
 
 
 def collect_garbage_less() -> None:
@@ -42,7 +39,6 @@ class Runtime(Service):
         # Beaten by the worker's event loop from its first start (see app.WorkflowApp).
         self.heartbeat = Heartbeat(settings.health_stale_seconds)
         self.declared = False
-        self.threads: dict[str, LoopThread] = {}  # made when the worker starts
 
     async def declare(self) -> None:
         """The topics and changelogs, with their partition counts: before anything is sent to
@@ -54,43 +50,28 @@ class Runtime(Service):
 
     async def on_start(self) -> None:
         await self.declare()
-        for name, processor in self.processors.items():
+        for processor in self.processors.values():
+            # A producer each: aiokafka keeps one produce request in flight per connection, so
+            # processors sharing one waited for each other's acknowledgements (p50 at 600
+            # orders/s: about 1 s shared, 0.5 s with one each).
+            producer = new_producer(self.settings)
+            await producer.start()
             processor.url = self.url
-            thread = self.threads[name] = LoopThread(f"processor-{name}")
-            thread.start()
-            await thread.call(self.start_processor(processor))
+            await processor.use(producer).start()
         collect_garbage_less()
 
-    async def start_processor(self, processor: Processor) -> None:
-        """On the processor's own loop, where its Kafka clients must be made."""
-        # A producer each: aiokafka keeps one produce request in flight per connection, so
-        # processors sharing one waited for each other's acknowledgements (p50 at 600
-        # orders/s: about 1 s shared, 0.5 s with one each).
-        producer = new_producer(self.settings)
-        await producer.start()
-        await processor.use(producer).start()
-
     async def ready(self) -> None:
-        """Until every processor has its first assignment and has restored its state. Polled:
-        each processor sets its own on its own loop."""
-        while not all(p.ready.is_set() for p in self.processors.values()):
-            await asyncio.sleep(READY_POLL_SECONDS)
+        """Until every processor has its first assignment and has restored its state."""
+        await asyncio.gather(*(p.ready.wait() for p in self.processors.values()))
 
     async def on_stop(self) -> None:
         # Processors first: each finishes and commits its unit of work, which needs its producer.
         # Only those that started: a start refused by the broker stops before the first.
-        for name, processor in self.processors.items():
-            thread = self.threads.get(name)
-            if thread is None:
+        for processor in self.processors.values():
+            if not processor.started:
                 continue
-            if processor.started:
-                await thread.call(self.stop_processor(processor))
-            await thread.close()
-
-    @staticmethod
-    async def stop_processor(processor: Processor) -> None:
-        await processor.stop()
-        await processor.producer.stop()
+            await processor.stop()
+            await processor.producer.stop()
 
     def processor(self, name: str) -> Processor:
         return self.processors[name]
