@@ -23,16 +23,17 @@ from dataclasses import dataclass, field
 from typing import TypeAlias
 from uuid import uuid4
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 
 from eventcollab.app import PROCESSORS
 from eventcollab.bench.feed import RESTOCK_UNITS, SKUS, Placed, orders
+from eventcollab.bench.watch import COMPLETED
 from eventcollab.codec import encode
 from eventcollab.models import AddStock
 from eventcollab.runtime.kafka import partition_for
 from eventcollab.runtime.memory import MemoryStore
-from eventcollab.runtime.processor import UNIT_BYTES, ProcessorSpec
-from eventcollab.runtime.work import Work
+from eventcollab.runtime.offline import decided
+from eventcollab.runtime.processor import ProcessorSpec
 from eventcollab.settings import Settings
 from eventcollab.topics import Topics, declare
 
@@ -80,21 +81,13 @@ class Chain:
         while waiting:
             record = waiting.popleft()
             self.records += 1
-            if record.topic == self.topics.orders and b'"OrderCompleted"' in (record.value or b""):
+            if record.topic == self.topics.orders and COMPLETED in (record.value or b""):
                 self.completed += 1
             for spec in self.readers.get(record.topic, []):
-                for topic, key, value in self.decided(spec, record):
-                    waiting.append(self.record(topic, key, value))
-
-    def decided(self, spec: ProcessorSpec, record: Record) -> list[tuple[str, str, bytes]]:
-        """The record through one handler; its state changes stored, its outputs returned."""
-        store = self.stores[spec.name]
-        work = Work(store, UNIT_BYTES)
-        work.take(TopicPartition(record.topic, record.partition))
-        work.savepoint()
-        spec.handler(work, record)
-        store.write(work.changes)
-        return work.outputs
+                store = self.stores[spec.name]
+                work = decided(spec.handler, store, record)
+                store.write(work.changes)
+                waiting.extend(self.record(*output) for output in work.outputs)
 
 
 def measure(workflows: int, seed: int = 1) -> dict[str, float]:
