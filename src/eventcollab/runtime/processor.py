@@ -311,8 +311,8 @@ class Processor(Service):
         work.before = None
         if self.store is not None and work.changes:
             for number, changes in work.changes.items():
-                held = work.held.get(number)
-                self.store.partition(number).write(changes, reached[number], held)
+                held, states = work.held.get(number), work.states.get(number)
+                self.store.partition(number).write(changes, reached[number], held, states)
             for observe in self.observers:
                 observe(key for changes in work.changes.values() for key in changes)
         if work.notes:
