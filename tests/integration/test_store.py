@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from eventcollab.index import Count
 from eventcollab.runtime.store import CHECKPOINT, KEY_COUNT, PartitionStore
 
 # A process that writes three units and dies without closing the store (as kill -9 would).
@@ -68,21 +67,3 @@ def test_a_store_written_before_the_count_was_kept_is_counted_once(tmp_path: Pat
     again.write({b"t/a": None}, 2)
     assert (again.key_count, again.get(KEY_COUNT)) == (2, b"2")
     again.close()
-
-
-def test_a_state_is_decoded_once_and_the_decoded_copy_follows_every_write(tmp_path: Path) -> None:
-    store = PartitionStore(tmp_path / "0.db")
-    store.write({b"t/a": b'{"count":1}'}, 1)
-    first = store.state(b"t/a", Count)
-    assert first == Count(count=1) and store.state(b"t/a", Count) is first
-
-    decided = Count(count=2)  # a unit of work's state, stored with its bytes
-    store.write({b"t/a": b'{"count":2}'}, 2, states={b"t/a": decided})
-    assert store.state(b"t/a", Count) is decided
-
-    # A restore from the changelog writes bytes alone: what was kept decoded is stale.
-    store.write({b"t/a": b'{"count":9}'}, 3)
-    assert store.state(b"t/a", Count) == Count(count=9)
-    store.write({b"t/a": None}, 4)
-    assert store.state(b"t/a", Count) is None
-    store.close()

@@ -109,11 +109,6 @@ async def test_a_refused_acknowledgement_stores_nothing_and_commits_nothing(
     assert payments.processor.lookup("payments", placed.correlation_id, Payment) is None
     assert payments.consumer.commits == []
     assert producer.to(payments.processor.changelog or "") == []
-    # Nor is the decided state kept decoded for the next unit, which reads it again.
-    [tp] = payments.keyed(payments.names.orders, placed)
-    again = Work(payments.processor.store, processor_module.UNIT_BYTES)
-    again.take(tp)
-    assert again.load("payments", placed.correlation_id, Payment) is None
 
 
 async def test_after_a_failed_unit_the_same_records_decide_the_same_events(

@@ -86,7 +86,7 @@ class Chain:
             for spec in self.readers.get(record.topic, []):
                 store = self.stores[spec.name]
                 work = decided(spec.handler, store, record)
-                store.write(work.changes, work.states)
+                store.write(work.changes)
                 waiting.extend(self.record(*output) for output in work.outputs)
 
 

@@ -32,7 +32,7 @@ class ShadowFold:
             work = decided(self.handler, self.store, record)
         except Exception:
             return Decided((), failed=True)
-        self.store.write(work.changes, work.states)
+        self.store.write(work.changes)
         return Decided(tuple(value for _, _, value in work.outputs))
 
 

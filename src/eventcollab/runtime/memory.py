@@ -5,29 +5,14 @@ unit's changes with `write`; nothing reaches the disk or a changelog.
 """
 
 from collections.abc import Iterator, Mapping
-from typing import TypeVar
-
-from pydantic import BaseModel
-
-from eventcollab.runtime.decoded import Decoded
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class MemoryPartition:
     def __init__(self, entries: Mapping[bytes, bytes] | None = None) -> None:
         self.entries: dict[bytes, bytes] = dict(entries or {})
-        self.decoded = Decoded()
 
     def get(self, key: bytes) -> bytes | None:
         return self.entries.get(key)
-
-    def state(self, key: bytes, model: type[M]) -> M | None:
-        state = self.decoded.get(key, model)
-        if state is None and (raw := self.entries.get(key)) is not None:
-            state = model.model_validate_json(raw)
-            self.decoded.put(key, state)
-        return state
 
     def scan(
         self, prefix: bytes, start: bytes | None = None, backwards: bool = False
@@ -39,18 +24,12 @@ class MemoryPartition:
             if start is None or (key <= start if backwards else key >= start):
                 yield key, self.entries[key]
 
-    def write(
-        self,
-        changes: Mapping[bytes, bytes | None],
-        states: Mapping[bytes, BaseModel] | None = None,
-    ) -> None:
-        """The changes, and their decoded states where given (as `PartitionStore.write`)."""
+    def write(self, changes: Mapping[bytes, bytes | None]) -> None:
         for key, value in changes.items():
             if value is None:
                 self.entries.pop(key, None)
             else:
                 self.entries[key] = value
-        self.decoded.written(changes, states)
 
 
 class MemoryStore:
@@ -60,16 +39,9 @@ class MemoryStore:
         self.partitions: dict[int, MemoryPartition] = {}
 
     def partition(self, number: int) -> MemoryPartition:
-        if number not in self.partitions:
-            self.partitions[number] = MemoryPartition()
-        return self.partitions[number]
+        return self.partitions.setdefault(number, MemoryPartition())
 
-    def write(
-        self,
-        changes: Mapping[int, Mapping[bytes, bytes | None]],
-        states: Mapping[int, Mapping[bytes, BaseModel]] | None = None,
-    ) -> None:
-        """A unit of work's changes (`Work.changes`) and their decoded states (`Work.states`),
-        as the processor writes them to RocksDB."""
+    def write(self, changes: Mapping[int, Mapping[bytes, bytes | None]]) -> None:
+        """A unit of work's changes (`Work.changes`), as the processor writes them to RocksDB."""
         for number, entries in changes.items():
-            self.partition(number).write(entries, (states or {}).get(number))
+            self.partition(number).write(entries)

@@ -311,8 +311,8 @@ class Processor(Service):
         work.before = None
         if self.store is not None and work.changes:
             for number, changes in work.changes.items():
-                held, states = work.held.get(number), work.states.get(number)
-                self.store.partition(number).write(changes, reached[number], held, states)
+                held = work.held.get(number)
+                self.store.partition(number).write(changes, reached[number], held)
             for observe in self.observers:
                 observe(key for changes in work.changes.values() for key in changes)
         if work.notes:

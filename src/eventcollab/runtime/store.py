@@ -10,10 +10,8 @@ import logging
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from pydantic import BaseModel
 from rocksdict import (
     BlockBasedOptions,
     Cache,
@@ -24,10 +22,7 @@ from rocksdict import (
     WriteOptions,
 )
 
-from eventcollab.runtime.decoded import Decoded
-
 log = logging.getLogger(__name__)
-M = TypeVar("M", bound=BaseModel)
 
 # The store's own records start with a NUL byte, as no table name does.
 OWN = b"\x00"
@@ -78,7 +73,6 @@ class PartitionStore:
         self.db = Rdict(str(path), store_options())
         self.db.set_write_options(WITHOUT_LOG)
         self.key_count = self.counted()
-        self.decoded = Decoded()  # read and written from the processor's loop only
 
     @property
     def checkpoint(self) -> int:
@@ -95,18 +89,6 @@ class PartitionStore:
     def get(self, key: bytes) -> bytes | None:
         value: bytes | None = self.db.get(key)
         return value
-
-    def state(self, key: bytes, model: type[M]) -> M | None:
-        """The stored state of `key`, decoded (once, while it stays among the recent ones)."""
-        state = self.decoded.get(key, model)
-        if state is not None:
-            return state
-        raw = self.db.get(key)
-        if raw is None:
-            return None
-        state = model.model_validate_json(raw)
-        self.decoded.put(key, state)
-        return state
 
     def scan(
         self, prefix: bytes, start: bytes | None = None, backwards: bool = False
@@ -126,13 +108,11 @@ class PartitionStore:
         changes: dict[bytes, bytes | None],
         checkpoint: int,
         held: Mapping[bytes, bool] | None = None,
-        states: Mapping[bytes, BaseModel] | None = None,
     ) -> None:
         """Apply changes, the changelog offset they reach and the key count, atomically.
 
         `held`: whether the store holds some of the keys, as the unit of work read them; any
-        other key is looked up (a read of 5-40 us). `states`: the changed values decoded, kept
-        for the next read (`state`).
+        other key is looked up (a read of 5-40 us).
         """
         batch = WriteBatch(raw_mode=True)
         count = self.key_count
@@ -151,7 +131,6 @@ class PartitionStore:
         batch.put(KEY_COUNT, str(count).encode())
         self.db.write(batch)
         self.key_count = count
-        self.decoded.written(changes, states)
 
     def wipe(self) -> "PartitionStore":
         self.db.close()

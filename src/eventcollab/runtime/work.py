@@ -21,10 +21,6 @@ class PartitionState(Protocol):
 
     def get(self, key: bytes) -> bytes | None: ...
 
-    def state(self, key: bytes, model: type[M]) -> M | None:
-        """The stored value of `key` decoded as `model` (the store may keep it decoded)."""
-        ...
-
     def scan(
         self, prefix: bytes, start: bytes | None = None, backwards: bool = False
     ) -> Iterator[tuple[bytes, bytes]]: ...
@@ -154,9 +150,9 @@ class Work:
                 return None  # deleted in that unit (a saved state would be in `states`)
             unit = unit.before
         assert self.store is not None, "a processor without tables has no state to read"
-        found = self.store.partition(self.partition).state(stored, model)
-        self.saw(None, stored, found is not None)
-        return found
+        raw = self.store.partition(self.partition).get(stored)
+        self.saw(None, stored, raw is not None)
+        return None if raw is None else model.model_validate_json(raw)
 
     def saw(self, unit: "Work | None", stored: bytes, held: bool) -> None:
         """Whether the store holds the key when this unit is written, as a read found it before
