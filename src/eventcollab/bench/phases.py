@@ -12,6 +12,7 @@ from eventcollab.bench import hops, procstat, tracked
 from eventcollab.bench.contenders import ALL_IN_ONE, RAW, Contender
 from eventcollab.bench.display import bar, say
 from eventcollab.bench.feed import Feeder, orders
+from eventcollab.bench.quiet import uncollected
 from eventcollab.bench.restore import restore_rate
 from eventcollab.bench.stats import quantiles_ms, summary_ms
 from eventcollab.bench.status import probe
@@ -112,8 +113,9 @@ class Session:
 
     async def latency(self, rate: float, seconds: float) -> dict[str, Any]:
         batch = orders(max(1, int(rate * seconds)), self.chance)
-        scheduled = await self.feeder.paced(batch, rate)
-        missing = await self.complete(f"latency at {rate:.0f}/s", list(scheduled))
+        with uncollected():
+            scheduled = await self.feeder.paced(batch, rate)
+            missing = await self.complete(f"latency at {rate:.0f}/s", list(scheduled))
         arrived = self.completions.arrived
         samples = [arrived[k] - at for k, at in scheduled.items() if k in arrived]
         result: dict[str, Any] = {"rate": round(rate, 1), "orders": len(batch)}
