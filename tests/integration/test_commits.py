@@ -1,19 +1,16 @@
 """Offsets are committed in the background, one commit at a time, and never lost or early.
 
 The next unit of work does not wait for the commit of the last one; offsets finished meanwhile
-go together in the next commit, as do those finished within `COMMIT_SECONDS` of the last; a
-refused commit's offsets go with the next; and a rebalance or a stop waits for the commit in
-flight and commits the rest at once, so that the next owner starts after everything finished.
+go together in the next commit; a refused commit's offsets go with the next; and a rebalance or a
+stop waits for the commit in flight, so that the next owner starts after everything finished.
 """
 
 import asyncio
 from pathlib import Path
 
-import pytest
 from aiokafka import TopicPartition
 
 from eventcollab.codec import encode
-from eventcollab.runtime import processor as processor_module
 from tests.integration.fakes import GatedConsumer
 from tests.integration.processors import Harness, until
 from tests.integration.test_processors import order_placed
@@ -84,42 +81,4 @@ async def test_a_rebalance_waits_for_the_commit_in_flight(tmp_path: Path) -> Non
     await revoked
 
     assert consumer.commits == [{tp: finished}]
-    assert payments.processor.uncommitted == {}
-
-
-async def test_offsets_finished_soon_after_a_commit_go_together_in_the_next(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(processor_module, "COMMIT_SECONDS", 30.0)
-    payments, consumer = gated(tmp_path)
-    consumer.release()
-    first = await place(payments)
-    reached = payments.processor.finished[first]
-    await until(lambda: consumer.commits)  # the first after a quiet spell goes at once
-    places = [await place(payments) for _ in range(3)]
-    for _ in range(50):
-        await asyncio.sleep(0)
-    assert len(consumer.tried) == 1  # the others wait for the interval, not one request each
-
-    await payments.processor.flush_commits()
-
-    assert len(consumer.commits) == 2
-    assert consumer.commits[-1] == {tp: payments.processor.finished[tp] for tp in {*places}}
-    assert consumer.commits[0] == {first: reached}
-
-
-async def test_a_stop_commits_what_finished_without_waiting_for_the_interval(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(processor_module, "COMMIT_SECONDS", 3600.0)
-    payments, consumer = gated(tmp_path)
-    consumer.release()
-    await place(payments)
-    await until(lambda: consumer.commits)
-    tp = await place(payments)
-
-    # Within a test's patience, not the hour the interval would have it wait.
-    await asyncio.wait_for(payments.processor.flush_commits(), timeout=10)
-
-    assert consumer.commits[-1][tp] == payments.processor.finished[tp]
     assert payments.processor.uncommitted == {}

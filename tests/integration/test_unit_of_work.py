@@ -144,7 +144,6 @@ async def test_a_unit_is_split_when_its_state_changes_outgrow_one_record_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(processor_module, "UNIT_BYTES", 1)  # every state change fills a unit
-    monkeypatch.setattr(processor_module, "COMMIT_SECONDS", 0)  # each unit's offsets on its own
     tracker = Harness("tracker", tmp_path)
     placed = on_one_partition(3)
 

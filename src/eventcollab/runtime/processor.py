@@ -28,7 +28,6 @@ strictly in order: no other reader of the topic shares its offsets.
 """
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -85,11 +84,6 @@ MAX_RECORDS = 500
 TURN_RECORDS = 32
 RETRY_SECONDS = 1.0
 STOP_SECONDS = 30
-# Offsets are committed at most this often while units keep finishing (Kafka Streams' interval
-# under exactly-once). A commit is a request the broker appends to its offsets log; one a unit
-# made 110 a second at 316 orders/s all-in-one. Committing later only means a crash re-delivers
-# more records, which every handler ignores; stops and rebalances commit at once.
-COMMIT_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -154,8 +148,6 @@ class Processor(Service):
         self.finished: dict[TopicPartition, int] = {}  # offsets after what was finished
         self.uncommitted: dict[TopicPartition, int] = {}  # finished, not yet committed
         self.committing: asyncio.Task[None] | None = None
-        self.last_commit = 0.0  # monotonic time the last commit was sent
-        self.hurry = asyncio.Event()  # a stop or a rebalance waits: commit without spacing
         self.loop_task: asyncio.Task[None] | None = None
         # The last unit whose outputs were acknowledged and whose state changes are not on the
         # changelog yet: they go with the next unit's outputs, or alone if none comes (`settle`).
@@ -342,9 +334,7 @@ class Processor(Service):
         which every handler ignores). Rebalances and stops wait for this (`flush_commits`).
         """
         while self.uncommitted:
-            await self.spaced()
             offsets, self.uncommitted = self.uncommitted, {}
-            self.last_commit = time.monotonic()
             try:
                 await self.consumer.commit(offsets)
             except Exception as error:
@@ -353,23 +343,11 @@ class Processor(Service):
                 return
             self.committed.update(offsets)
 
-    async def spaced(self) -> None:
-        """Until `COMMIT_SECONDS` after the last commit, or at once when everything finished
-        must be committed now (`flush_commits`)."""
-        wait = self.last_commit + COMMIT_SECONDS - time.monotonic()
-        if wait > 0 and not self.hurry.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.hurry.wait(), wait)
-
     async def flush_commits(self) -> None:
-        self.hurry.set()
-        try:
-            if self.committing is not None:
-                await asyncio.wait([self.committing])
-            if self.uncommitted:
-                await self.commit_offsets()
-        finally:
-            self.hurry.clear()
+        if self.committing is not None:
+            await asyncio.wait([self.committing])
+        if self.uncommitted:
+            await self.commit_offsets()
 
     async def send_changelog(self, changes: Changes) -> dict[int, asyncio.Future[Any]]:
         """Each partition's changes as one record batch, sent; acknowledged later."""
