@@ -11,7 +11,11 @@ from uuid import uuid4
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import (
+    NoAlertPresentException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -64,8 +68,17 @@ def place_through_the_form(browser: WebDriver, url: str, customer: str, sku: str
     return browser.current_url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def status_of(browser: WebDriver) -> str:
-    return str(browser.find_element(By.ID, "status").text)
+def status_of(browser: WebDriver) -> str | None:
+    """The status shown; None when the page replaced the element between finding it and reading
+    its text (the live page swaps it as events arrive), so that a wait looks again."""
+    try:
+        return str(browser.find_element(By.ID, "status").text)
+    except StaleElementReferenceException:
+        return None
+    except WebDriverException as error:
+        if "does not belong to the document" in (error.msg or ""):
+            return None  # Chromium's way of saying the same
+        raise
 
 
 def test_a_person_places_an_order_follows_it_to_the_end_and_finds_it_again(
