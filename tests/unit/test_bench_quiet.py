@@ -2,6 +2,8 @@
 
 import gc
 
+import pytest
+
 from eventcollab.bench.quiet import uncollected
 
 
@@ -16,9 +18,6 @@ def test_no_collection_inside_and_the_collector_back_on_after() -> None:
 
 
 def test_the_collector_is_back_on_when_the_phase_fails() -> None:
-    try:
-        with uncollected():
-            raise TimeoutError
-    except TimeoutError:
-        pass
+    with pytest.raises(TimeoutError), uncollected():
+        raise TimeoutError
     assert gc.isenabled()
