@@ -68,8 +68,10 @@ def summary_of(state: WorkflowState) -> Summary:
 
 
 def newest_first(at: datetime) -> str:
-    # Whole microseconds: through a float of seconds, times 30 us apart could share a key.
-    return f"{(LATEST - at) // timedelta(microseconds=1):020d}"
+    # Whole microseconds: through a float of seconds, times 30 us apart could share a key. Added
+    # up from the difference's parts, at half the cost of dividing it by a microsecond.
+    before = LATEST - at
+    return f"{(before.days * 86_400 + before.seconds) * 1_000_000 + before.microseconds:020d}"
 
 
 def started_of(key: str) -> tuple[datetime, str]:
@@ -88,12 +90,14 @@ def started_from(status: str, at: datetime) -> str:
     return f"{status}/{newest_first(at)}/\xff"
 
 
-def key_of(summary: Summary) -> str:
-    return index_key(summary.status, summary.started_at, summary.correlation_id)
+def key_of_state(state: WorkflowState) -> str:
+    """The index key of a stored state (without building its summary)."""
+    return index_key(state.status, state.timeline[0].occurred_at, state.correlation_id)
 
 
 def minute_of(at: datetime) -> str:
-    return at.astimezone(UTC).strftime(MINUTE_FORMAT)
+    # The ISO form's first 16 characters are MINUTE_FORMAT's, made faster than by strftime.
+    return at.astimezone(UTC).isoformat()[:16]
 
 
 def minute_start(minute: str) -> datetime:
@@ -110,18 +114,18 @@ def changes(before: WorkflowState | None, after: WorkflowState) -> IndexChange:
         and before.timeline[0].occurred_at == after.timeline[0].occurred_at
     ):
         return UNCHANGED  # most steps: nothing of the summary's key changes, nothing to build
-    old = summary_of(before) if before is not None else None
-    new = summary_of(after)
     counts: dict[Status, int] = {}
-    if old is None or old.status != new.status:
-        counts[new.status] = 1
-        if old is not None:
-            counts[old.status] = -1
-    ended = new.status in TERMINAL and (old is None or old.status not in TERMINAL)
-    moved = old is None or key_of(old) != key_of(new)
+    if before is None or before.status != after.status:
+        counts[after.status] = 1
+        if before is not None:
+            counts[before.status] = -1
+    ended = after.status in TERMINAL and (before is None or before.status not in TERMINAL)
+    old = key_of_state(before) if before is not None else None
+    new = key_of_state(after)
+    moved = old != new
     return IndexChange(
-        removed=key_of(old) if old is not None and moved else None,
-        added=(key_of(new), new) if moved else None,
+        removed=old if moved else None,
+        added=(new, summary_of(after)) if moved else None,
         counts=counts,
         finished_minute=minute_of(after.timeline[-1].occurred_at) if ended else None,
     )
@@ -142,7 +146,7 @@ def retired(states: Iterable[WorkflowState]) -> Retirement:
     removed: list[str] = []
     gone: Counter[Status] = Counter()
     for state in states:
-        removed.append(index_key(state.status, state.timeline[0].occurred_at, state.correlation_id))
+        removed.append(key_of_state(state))
         gone[state.status] += 1
     return Retirement(
         removed=tuple(removed),

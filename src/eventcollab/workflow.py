@@ -116,17 +116,19 @@ def applied(
 ) -> WorkflowState | None:
     """The state after the step `entry` of the workflow, or None when it was seen already."""
     timeline = state.timeline if state is not None else ()
-    if any(seen.event_id == entry.event_id for seen in timeline):
+    event_id = entry.event_id
+    if any(seen.event_id == event_id for seen in timeline):
         return None
-    timeline = tuple(sorted((*timeline, entry), key=occurrence))
+    timeline = inserted(timeline, entry)
     seen = {seen.event_type for seen in timeline}
     if "OrderCancelling" in seen:
         timeline = marked_late(timeline)
     reason, timed_out = explained(state, entry)
+    status = status_of(seen)
     return WorkflowState(
         correlation_id=correlation_id,
-        status=status_of(seen),
-        waiting_for=waiting_for(seen, timeline),
+        status=status,
+        waiting_for=waiting_for(seen, timeline, status),
         order=order,
         timeline=timeline,
         reason=reason,
@@ -174,6 +176,17 @@ def marked_late(timeline: tuple[TimelineEntry, ...]) -> tuple[TimelineEntry, ...
     )
 
 
+def inserted(
+    timeline: tuple[TimelineEntry, ...], entry: TimelineEntry
+) -> tuple[TimelineEntry, ...]:
+    """The sorted timeline with `entry` in its place. Steps are mostly read in the order they
+    occurred, so the place is looked for from the end."""
+    place, after = len(timeline), occurrence(entry)
+    while place > 0 and occurrence(timeline[place - 1]) > after:
+        place -= 1
+    return (*timeline[:place], entry, *timeline[place:])
+
+
 def occurrence(entry: TimelineEntry) -> tuple[datetime, str, int]:
     # Ties (one decision publishing two events) are broken by type and id, so that the same
     # events give the same timeline whatever order they are read in. The id as a number orders
@@ -204,8 +217,10 @@ def status_of(seen: set[str]) -> Status:
     return "compensating" if "OrderCancelling" in seen else "in_progress"
 
 
-def waiting_for(seen: set[str], timeline: tuple[TimelineEntry, ...] = ()) -> Step | None:
-    status = status_of(seen)
+def waiting_for(
+    seen: set[str], timeline: tuple[TimelineEntry, ...] = (), status: Status | None = None
+) -> Step | None:
+    status = status or status_of(seen)
     if status == "compensating":
         return compensation_step(timeline)
     if status != "in_progress":

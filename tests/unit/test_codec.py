@@ -103,6 +103,16 @@ def test_an_order_whose_total_is_not_the_sum_of_its_lines_is_refused() -> None:
         Order.model_validate({**good, "total": "3.01"})
 
 
+def test_an_event_read_off_the_wire_with_an_inconsistent_order_is_refused() -> None:
+    raw = encoded_placed()
+    order = json.loads(raw)["order"]
+
+    with pytest.raises(ValidationError, match="sum of the lines"):
+        decode_event(encoded_placed(order={**order, "total": "0.01"}))
+    with pytest.raises(ValidationError, match="one line only"):
+        decode_event(encoded_placed(order={**order, "lines": order["lines"] * 2}))
+
+
 def test_an_order_with_a_sku_on_two_lines_is_refused() -> None:
     with pytest.raises(ValidationError, match="one line only"):
         Order.of("ann", (line("PEN", 1), line("PEN", 2)))

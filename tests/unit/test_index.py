@@ -1,6 +1,6 @@
 """The tracker's index: what each step does to the list by status and the counts."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from builders import at, happy_path
 
@@ -94,3 +94,23 @@ def test_the_start_and_the_id_are_read_back_from_an_index_key() -> None:
     started = datetime(2026, 11, 27, 19, 30, 0, 123456, tzinfo=UTC)
 
     assert index.started_of(index.index_key("in_progress", started, "a/b")) == (started, "a/b")
+
+
+def test_newest_first_counts_every_microsecond_before_the_latest_instant() -> None:
+    for instant in (
+        datetime(2026, 11, 28, 13, 0, 0, 999_999, tzinfo=UTC),
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(2026, 3, 29, 2, 30, 0, 1, tzinfo=timezone(timedelta(hours=-7, minutes=-30))),
+    ):
+        expected = (index.LATEST - instant) // timedelta(microseconds=1)
+
+        assert index.newest_first(instant) == f"{expected:020d}"
+        assert index.started_of(index.index_key("x", instant, "id"))[0] == instant
+
+
+def test_the_finished_minute_is_the_utc_minute_whatever_the_offset() -> None:
+    west = timezone(timedelta(hours=-5))
+    instant = datetime(2026, 12, 31, 20, 59, 59, 999_999, tzinfo=west)
+
+    assert index.minute_of(instant) == "2027-01-01T01:59"
+    assert index.minute_start(index.minute_of(instant)) == datetime(2027, 1, 1, 1, 59, tzinfo=UTC)

@@ -55,9 +55,7 @@ def test_leaving_takes_the_summaries_out_and_counts_the_outcomes_as_retired() ->
 
     change = index.retired([done, other, refused])
 
-    assert change.removed == tuple(
-        index.key_of(index.summary_of(s)) for s in (done, other, refused)
-    )
+    assert change.removed == tuple(index.key_of_state(s) for s in (done, other, refused))
     assert change.counts == {"completed": -2, "rejected": -1}
     assert change.retired == {"completed": 2, "rejected": 1}
     assert index.retired([]) == index.Retirement((), {}, {})
