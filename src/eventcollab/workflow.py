@@ -128,7 +128,7 @@ def applied(
     return WorkflowState(
         correlation_id=correlation_id,
         status=status,
-        waiting_for=waiting_for(seen, timeline, status),
+        waiting_for=waiting_for(status, seen, timeline),
         order=order,
         timeline=timeline,
         reason=reason,
@@ -217,10 +217,8 @@ def status_of(seen: set[str]) -> Status:
     return "compensating" if "OrderCancelling" in seen else "in_progress"
 
 
-def waiting_for(
-    seen: set[str], timeline: tuple[TimelineEntry, ...] = (), status: Status | None = None
-) -> Step | None:
-    status = status or status_of(seen)
+def waiting_for(status: Status, seen: set[str], timeline: tuple[TimelineEntry, ...]) -> Step | None:
+    """The awaited step of a workflow with this status (`status_of(seen)`), events and timeline."""
     if status == "compensating":
         return compensation_step(timeline)
     if status != "in_progress":
