@@ -55,7 +55,10 @@ def test_leaving_takes_the_summaries_out_and_counts_the_outcomes_as_retired() ->
 
     change = index.retired([done, other, refused])
 
-    assert change.removed == tuple(index.key_of_state(s) for s in (done, other, refused))
+    summaries = [index.summary_of(s) for s in (done, other, refused)]
+    assert change.removed == tuple(
+        index.index_key(s.status, s.started_at, s.correlation_id) for s in summaries
+    )
     assert change.counts == {"completed": -2, "rejected": -1}
     assert change.retired == {"completed": 2, "rejected": 1}
     assert index.retired([]) == index.Retirement((), {}, {})
